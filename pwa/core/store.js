@@ -1,0 +1,343 @@
+// The device's IndexedDB, through idb (openDB is passed in so node tests can use
+// fake-indexeddb). Every write that must be atomic is one IndexedDB transaction.
+import { diffFields, fileValues, mergePulled, pendingFieldNames } from "./records.js";
+
+export const DB_NAME = "jemput-bola";
+export const DB_VERSION = 1;
+
+function upgrade(db) {
+  db.createObjectStore("meta");
+  db.createObjectStore("reference");
+  db.createObjectStore("forms", { keyPath: "key" });
+  const outbox = db.createObjectStore("outbox", { keyPath: "id" });
+  outbox.createIndex("record_id", "record_id");
+  const records = db.createObjectStore("records", { keyPath: "id" });
+  records.createIndex("tracking_code", "tracking_code");
+  const photos = db.createObjectStore("photos", { keyPath: "sha256" });
+  photos.createIndex("record_id", "record_id");
+  const conflicts = db.createObjectStore("conflicts", { keyPath: "id" });
+  conflicts.createIndex("record_id", "record_id");
+}
+
+export async function openStore(openDB, { name = DB_NAME, deleteDB, now = () => new Date() } = {}) {
+  const db = await openDB(name, DB_VERSION, { upgrade });
+  return new Store(db, { name, deleteDB, now });
+}
+
+export class Store {
+  constructor(db, { name, deleteDB, now }) {
+    this.db = db;
+    this.name = name;
+    this.deleteDB = deleteDB;
+    this.now = now;
+  }
+
+  // ---- meta and reference data -------------------------------------------------
+  getMeta(key) {
+    return this.db.get("meta", key);
+  }
+  setMeta(key, value) {
+    return this.db.put("meta", value, key);
+  }
+  async saveReference(ref, etag) {
+    const tx = this.db.transaction(["reference", "forms"], "readwrite");
+    const r = tx.objectStore("reference");
+    r.put(ref.version ?? null, "version");
+    r.put(etag ?? null, "etag");
+    r.put(ref.permit_types || [], "permit_types");
+    r.put(ref.regions || [], "regions");
+    for (const pt of ref.permit_types || []) {
+      for (const form of formsOf(pt)) tx.objectStore("forms").put(form);
+    }
+    await tx.done;
+  }
+  getReference(key) {
+    return this.db.get("reference", key);
+  }
+  getForm(permitType, version) {
+    return this.db.get("forms", `${permitType}:${version}`);
+  }
+
+  // ---- records and the outbox --------------------------------------------------
+  getRecord(id) {
+    return this.db.get("records", id);
+  }
+  allRecords() {
+    return this.db.getAll("records");
+  }
+  pendingFor(recordId) {
+    return this.db.getAllFromIndex("outbox", "record_id", recordId);
+  }
+  async pendingMutations(limit = 100) {
+    return this.db.getAll("outbox", null, limit);
+  }
+  countPending() {
+    return this.db.count("outbox");
+  }
+
+  /** Save a draft (device only: nothing is queued for the server). */
+  async saveDraft(record) {
+    const stamp = this.now().toISOString();
+    await this.db.put("records", { ...record, draft: true, created: false, updated_at: stamp });
+  }
+
+  /**
+   * Queue mutations and update the record in one transaction. `build(record, enqueue)`
+   * returns the new record; enqueue(name, args) allocates the next mutation id.
+   */
+  async mutate(recordId, build, { hlc } = {}) {
+    const tx = this.db.transaction(["records", "outbox", "meta"], "readwrite");
+    const meta = tx.objectStore("meta");
+    let next = (await meta.get("next_mutation_id")) ?? 1;
+    const queued = [];
+    const enqueue = (name, args) => {
+      const m = { id: next++, name, args, record_id: recordId, hlc: hlc ? hlc() : null, device_time: this.now().toISOString() };
+      queued.push(m);
+    };
+    const current = await tx.objectStore("records").get(recordId);
+    const updated = build(current, enqueue);
+    for (const m of queued) tx.objectStore("outbox").add(m);
+    meta.put(next, "next_mutation_id");
+    if (updated) tx.objectStore("records").put({ ...updated, updated_at: this.now().toISOString() });
+    await tx.done;
+    return queued;
+  }
+
+  /** Turn a draft (or a new record) into a submitted application. */
+  submitNew(record, opts) {
+    return this.mutate(record.id, (_cur, enqueue) => {
+      enqueue("create_application", {
+        record_id: record.id,
+        permit_type: record.permit_type,
+        form_version: record.form_version,
+        tracking_code: record.tracking_code,
+        status_token: record.status_token,
+        fields: record.fields,
+      });
+      for (const f of fileValues(record.fields)) enqueue("attach_file", attachArgs(record.id, f));
+      enqueue("submit_application", { record_id: record.id });
+      return { ...record, draft: false, created: true, failure: null, submitted_at: this.now().toISOString() };
+    }, opts);
+  }
+
+  /** Edit a record already queued or synced: one update_fields with each change's base. */
+  editFields(recordId, fields, opts) {
+    return this.mutate(recordId, (cur, enqueue) => {
+      if (!cur) throw new Error("unknown record");
+      const changes = diffFields(cur.fields, fields);
+      if (Object.keys(changes).length === 0) return null;
+      enqueue("update_fields", { record_id: recordId, changes });
+      const before = new Set(fileValues(cur.fields).map((f) => f.sha256));
+      for (const f of fileValues(fields)) if (!before.has(f.sha256)) enqueue("attach_file", attachArgs(recordId, f));
+      return { ...cur, fields, failure: null };
+    }, opts);
+  }
+
+  resubmit(recordId, fields, opts) {
+    return this.mutate(recordId, (cur, enqueue) => {
+      const changes = diffFields(cur.fields, fields);
+      if (Object.keys(changes).length) enqueue("update_fields", { record_id: recordId, changes });
+      const before = new Set(fileValues(cur.fields).map((f) => f.sha256));
+      for (const f of fileValues(fields)) if (!before.has(f.sha256)) enqueue("attach_file", attachArgs(recordId, f));
+      enqueue("resubmit_application", { record_id: recordId });
+      return { ...cur, fields, failure: null, resubmitted_at: this.now().toISOString() };
+    }, opts);
+  }
+
+  cancel(recordId, reason, opts) {
+    return this.mutate(recordId, (cur, enqueue) => {
+      enqueue("cancel_application", { record_id: recordId, reason });
+      return cur;
+    }, opts);
+  }
+
+  /**
+   * Record a push answer: remove each acknowledged mutation (applied, conflict or
+   * rejected), note rejections on their record, and drop everything the server says it
+   * has processed (id ≤ last_mutation_id). One transaction.
+   */
+  async ackPush(answer) {
+    const tx = this.db.transaction(["records", "outbox", "meta"], "readwrite");
+    const outbox = tx.objectStore("outbox");
+    const records = tx.objectStore("records");
+    let removed = 0;
+    for (const r of answer.results || []) {
+      const m = await outbox.get(r.id);
+      if (!m) continue;
+      await outbox.delete(r.id);
+      removed++;
+      const rec = await records.get(m.record_id);
+      if (!rec) continue;
+      if (r.status === "rejected") {
+        rec.failure = { mutation: m.name, reason: r.reason || "rejected", at: this.now().toISOString() };
+      }
+      if (r.status === "conflict") rec.conflict_pending = true;
+      rec.last_ack = { id: r.id, status: r.status };
+      await records.put(rec);
+    }
+    const last = answer.last_mutation_id;
+    if (Number.isInteger(last)) {
+      let cursor = await outbox.openCursor(IDBKeyRange.upperBound(last));
+      while (cursor) {
+        await cursor.delete();
+        removed++;
+        cursor = await cursor.continue();
+      }
+      tx.objectStore("meta").put(last, "last_mutation_id");
+    }
+    await tx.done;
+    return removed;
+  }
+
+  /** The server expects mutation id `expected` next: renumber the queue from there. */
+  async renumberFrom(expected) {
+    const tx = this.db.transaction(["outbox", "meta"], "readwrite");
+    const outbox = tx.objectStore("outbox");
+    const all = await outbox.getAll();
+    await outbox.clear();
+    let next = expected;
+    for (const m of all) await outbox.add({ ...m, id: next++ });
+    await tx.objectStore("meta").put(next, "next_mutation_id");
+    await tx.done;
+    return all.length;
+  }
+
+  /** Store one pulled page and its cursor in ONE transaction. */
+  async applyPullPage(page) {
+    const tx = this.db.transaction(["records", "outbox", "conflicts", "photos", "meta"], "readwrite");
+    const records = tx.objectStore("records");
+    const outboxIdx = tx.objectStore("outbox").index("record_id");
+    for (const server of page.records || []) {
+      const local = await records.get(server.id);
+      const pending = await outboxIdx.getAll(server.id);
+      const merged = mergePulled(local, server, pending);
+      if (pending.length === 0 && local?.conflict_pending) merged.conflict_pending = false;
+      await records.put(merged);
+    }
+    for (const t of page.tombstones || []) {
+      const id = typeof t === "string" ? t : t.id;
+      const pending = await outboxIdx.getAll(id);
+      const local = await records.get(id);
+      if (!local) continue;
+      if (pending.length || local.draft) {
+        await records.put({ ...local, server_deleted: true });
+        continue;
+      }
+      await records.delete(id);
+      const photos = tx.objectStore("photos");
+      for (const p of await photos.index("record_id").getAll(id)) if (p.uploaded) await photos.delete(p.sha256);
+    }
+    for (const c of page.conflicts || []) await tx.objectStore("conflicts").put(c);
+    const meta = tx.objectStore("meta");
+    await meta.put(page.cursor ?? null, "cursor");
+    if (Number.isInteger(page.last_mutation_id)) await meta.put(page.last_mutation_id, "server_last_mutation_id");
+    await tx.done;
+  }
+
+  conflictsFor(recordId) {
+    return this.db.getAllFromIndex("conflicts", "record_id", recordId);
+  }
+  allConflicts() {
+    return this.db.getAll("conflicts");
+  }
+
+  // ---- photos --------------------------------------------------------------------
+  async putPhoto(photo) {
+    const existing = await this.db.get("photos", photo.sha256);
+    await this.db.put("photos", { uploaded: false, ...existing, ...photo, uploaded: existing?.uploaded ?? false });
+  }
+  getPhoto(sha256) {
+    return this.db.get("photos", sha256);
+  }
+  async markUploaded(sha256) {
+    const tx = this.db.transaction("photos", "readwrite");
+    const p = await tx.store.get(sha256);
+    if (p) await tx.store.put({ ...p, uploaded: true, uploaded_at: this.now().toISOString() });
+    await tx.done;
+  }
+  /** Photos whose record and attach_file the server has acknowledged, not yet uploaded. */
+  async pendingUploads() {
+    const photos = await this.db.getAll("photos");
+    const out = [];
+    for (const p of photos) {
+      if (p.uploaded || !p.record_id) continue;
+      const rec = await this.getRecord(p.record_id);
+      if (!rec || rec.draft || !rec.created) continue;
+      const inRecord = fileValues(rec.fields).some((f) => f.sha256 === p.sha256);
+      if (!inRecord) continue;
+      const pending = await this.pendingFor(p.record_id);
+      const waiting = pending.some(
+        (m) => m.name === "create_application" || (m.name === "attach_file" && m.args.sha256 === p.sha256),
+      );
+      if (!waiting) out.push(p);
+    }
+    return out;
+  }
+
+  // ---- summaries, export, wipe ---------------------------------------------------
+  async summary() {
+    const [records, outbox, photos, conflicts] = await Promise.all([
+      this.allRecords(),
+      this.db.getAll("outbox"),
+      this.db.getAll("photos"),
+      this.allConflicts(),
+    ]);
+    const by = (list, key) => {
+      const m = new Map();
+      for (const x of list) m.set(x[key], (m.get(x[key]) || 0) + 1);
+      return m;
+    };
+    const pend = by(outbox, "record_id");
+    const ups = by(photos.filter((p) => !p.uploaded && p.record_id), "record_id");
+    const conf = by(conflicts.filter((c) => c.status !== "resolved"), "record_id");
+    return { records, pending: pend, uploads: ups, conflicts: conf, outboxCount: outbox.length };
+  }
+
+  /** Everything not yet acknowledged by the server, for a last-resort file export. */
+  async exportUnsynced(blobToBase64) {
+    const outbox = await this.db.getAll("outbox");
+    const records = (await this.allRecords()).filter(
+      (r) => r.draft || outbox.some((m) => m.record_id === r.id) || r.failure,
+    );
+    const photos = [];
+    for (const p of await this.db.getAll("photos")) {
+      if (p.uploaded) continue;
+      photos.push({ ...p, blob: undefined, data_base64: p.blob ? await blobToBase64(p.blob) : null });
+    }
+    return {
+      format: "jemput-bola-outbox",
+      version: 1,
+      exported_at: this.now().toISOString(),
+      client_id: (await this.getMeta("client_id")) ?? null,
+      outbox,
+      records,
+      photos,
+    };
+  }
+
+  async wipe() {
+    this.db.close();
+    if (this.deleteDB) await this.deleteDB(this.name);
+  }
+}
+
+function attachArgs(recordId, f) {
+  return {
+    record_id: recordId,
+    sha256: f.sha256,
+    kind: f.kind,
+    name: f.name || `${f.kind}-${f.sha256.slice(0, 12)}.jpg`,
+    content_type: f.content_type || "image/jpeg",
+    size: f.size,
+  };
+}
+
+/** A permit type's form definitions, whatever shape the reference answer uses. */
+export function formsOf(pt) {
+  const code = pt.code ?? pt.id;
+  const list = [];
+  if (Array.isArray(pt.forms)) for (const f of pt.forms) list.push(f.definition ?? f);
+  if (pt.form) list.push(pt.form.definition ?? pt.form);
+  if (pt.form_definition) list.push(pt.form_definition);
+  return list.map((def) => ({ key: `${code}:${def.version}`, permit_type: code, version: def.version, definition: def }));
+}

@@ -1,0 +1,60 @@
+# Jemput Bola — the commands a person runs. `make run` and `make test` work on a fresh machine
+# with Python 3.11+ and Node 20+.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test test-fast lint format bench migrations clean
+
+$(STAMP): pyproject.toml requirements.lock package-lock.json
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(BIN)/jemput migrate
+	$(BIN)/jemput demo
+	@echo ""
+	@echo "  Back office:  http://$(HOST):$(PORT)/login"
+	@echo "  Field app:    http://$(HOST):$(PORT)/app/"
+	@echo "  Health:       http://$(HOST):$(PORT)/healthz"
+	@echo ""
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/jemput serve
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	node --test tests/pwa/ tests/uploads/js/
+	$(BIN)/pytest
+
+test-fast: setup
+	$(BIN)/pytest -x -q -m "not browser and not slow"
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+migrations: setup
+	$(BIN)/jemput makemigrations
+
+bench: setup
+	cd bench && npm ci --no-audit --no-fund --loglevel=error
+	$(BIN)/python bench/sync_push.py
+	$(BIN)/python bench/sync_pull.py
+	$(BIN)/python bench/upload.py
+	$(BIN)/python bench/pwa_weight.py
+
+clean:
+	rm -rf $(VENV) node_modules bench/node_modules .pytest_cache .ruff_cache

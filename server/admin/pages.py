@@ -1,0 +1,151 @@
+"""Back-office pages: sign-in, each role's start page, users and devices."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from server.models import Device, PermitType, Region, Role, User
+from server.services import devices, sessions, users
+from server.services.errors import ServiceError, TooManyRequests
+from server.settings import LANGUAGES
+from server.web.auth import (
+    CSRF_FIELD,
+    LANGUAGE_COOKIE,
+    START_PAGES,
+    check_csrf,
+    clear_session_cookie,
+    client_key,
+    current_session,
+    require_staff,
+    set_session_cookie,
+)
+
+
+def render(request: Request, template: str, status: int = 200, **context: object) -> Response:
+    return request.app.state.templates.TemplateResponse(
+        request, template, context, status_code=status
+    )
+
+
+def safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+async def home(request: Request) -> Response:
+    session = await current_session(request)
+    target = START_PAGES[session.user.role] if session else "/login"
+    return RedirectResponse(target, status_code=303)
+
+
+async def login(request: Request) -> Response:
+    if request.method == "GET":
+        return render(request, "login.html", next=request.query_params.get("next", ""))
+    form = await request.form(max_files=0, max_fields=10)
+    settings = request.app.state.settings
+    username = str(form.get("username", ""))
+    try:
+        user = await users.authenticate(
+            username,
+            str(form.get("password", "")),
+            client_key=client_key(request),
+            max_failures=settings.login_max_failures,
+            window_seconds=settings.login_window_seconds,
+        )
+    except TooManyRequests as exc:
+        return render(request, "login.html", status=429, error=exc.message, username=username)
+    except ServiceError as exc:
+        return render(request, "login.html", status=400, error=exc.message, username=username)
+    language = request.cookies.get(LANGUAGE_COOKIE) or settings.default_language
+    new = await sessions.start(user, hours=settings.session_hours, language=language)
+    target = safe_next(str(form.get("next", ""))) or START_PAGES[user.role]
+    response = RedirectResponse(target, status_code=303)
+    set_session_cookie(response, new.token, settings)
+    return response
+
+
+async def logout(request: Request) -> Response:
+    form = await request.form(max_files=0, max_fields=5)
+    await check_csrf(request, str(form.get(CSRF_FIELD, "")))
+    from server.web.auth import SESSION_COOKIE
+
+    await sessions.end(request.cookies.get(SESSION_COOKIE))
+    response = RedirectResponse("/login", status_code=303)
+    clear_session_cookie(response)
+    return response
+
+
+async def set_language(request: Request) -> Response:
+    code = request.path_params["code"]
+    target = safe_next(request.query_params.get("next")) or "/"
+    response = RedirectResponse(target, status_code=303)
+    if code in LANGUAGES:
+        response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+async def field_home(request: Request) -> Response:
+    user = await require_staff(request, Role.OFFICER, Role.ADMIN)
+    mine = await Device.filter(user=user).order_by("-created_at")
+    return render(request, "field_home.html", user=user, devices=mine)
+
+
+async def office_inbox(request: Request) -> Response:
+    user = await require_staff(request, Role.VERIFIER, Role.SUPERVISOR, Role.ADMIN)
+    from server.services import inbox
+
+    return render(request, "office_inbox.html", user=user, rows=await inbox.recent(user))
+
+
+async def office_dashboard(request: Request) -> Response:
+    user = await require_staff(request, Role.SUPERVISOR, Role.ADMIN)
+    from server.services import inbox
+
+    figures = {
+        "officers": await User.filter(role=Role.OFFICER, is_active=True).count(),
+        "devices": await Device.filter(revoked_at__isnull=True).count(),
+        "permit_types": await PermitType.filter(active=True).count(),
+        "villages": await Region.filter(level=4).count(),
+    }
+    by_status = await inbox.count_by_status(user)
+    return render(request, "office_dashboard.html", user=user, figures=figures, by_status=by_status)
+
+
+async def admin_home(request: Request) -> Response:
+    user = await require_staff(request, Role.ADMIN)
+    return render(
+        request,
+        "admin_home.html",
+        user=user,
+        users=await users.list_users(),
+        devices=await devices.list_devices(),
+    )
+
+
+async def admin_revoke_device(request: Request) -> Response:
+    actor = await require_staff(request, Role.ADMIN)
+    form = await request.form(max_files=0, max_fields=5)
+    await check_csrf(request, str(form.get(CSRF_FIELD, "")))
+    await devices.revoke(request.path_params["device_id"], actor=actor)
+    return RedirectResponse("/admin/#devices", status_code=303)
+
+
+routes = [
+    Route("/", home, methods=["GET"]),
+    Route("/login", login, methods=["GET", "POST"]),
+    Route("/logout", logout, methods=["POST"]),
+    Route("/lang/{code}", set_language, methods=["GET"]),
+    Route("/field/", field_home, methods=["GET"]),
+    Route("/office/", office_inbox, methods=["GET"]),
+    Route("/office/dashboard", office_dashboard, methods=["GET"]),
+    Route("/admin/", admin_home, methods=["GET"]),
+    Route("/admin/devices/{device_id}/revoke", admin_revoke_device, methods=["POST"]),
+]

@@ -1,0 +1,59 @@
+"""Device enrollment and identity for the field app."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from server.models import Device, User
+from server.services import devices, users
+from server.web.auth import client_key, require_device
+from server.web.bodies import read_json, require_str
+
+
+def user_json(user: User) -> dict[str, object]:
+    office = user.office if user.office_id else None  # type: ignore[attr-defined]
+    return {
+        "username": user.username,
+        "full_name": user.full_name,
+        "role": user.role.value,
+        "area_codes": user.area_codes,
+        "office": {"code": office.code, "name": office.name, "phone": office.phone}
+        if office
+        else None,
+    }
+
+
+def device_json(device: Device) -> dict[str, object]:
+    return {"device_id": str(device.id), "name": device.name}
+
+
+async def enroll(request: Request) -> JSONResponse:
+    data = await read_json(request, max_bytes=8 * 1024)
+    settings = request.app.state.settings
+    user = await users.authenticate(
+        require_str(data, "username", max_length=64),
+        require_str(data, "password", max_length=256),
+        client_key=client_key(request),
+        max_failures=settings.login_max_failures,
+        window_seconds=settings.login_window_seconds,
+    )
+    enrollment = await devices.enroll(user, str(data.get("device_name") or ""))
+    await user.fetch_related("office")
+    return JSONResponse(
+        {**device_json(enrollment.device), "token": enrollment.token, "user": user_json(user)},
+        status_code=201,
+    )
+
+
+async def me(request: Request) -> JSONResponse:
+    ctx = await require_device(request)
+    await ctx.user.fetch_related("office")
+    return JSONResponse({"user": user_json(ctx.user), "device": device_json(ctx.device)})
+
+
+routes = [
+    Route("/api/devices/enroll", enroll, methods=["POST"]),
+    Route("/api/me", me, methods=["GET"]),
+]

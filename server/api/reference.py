@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from server.services import reference
+from server.web.auth import require_device
+
+
+async def reference_data(request: Request) -> Response:
+    ctx = await require_device(request)
+    body, version = await reference.payload_for(ctx.user)
+    etag = f'"{version}"'
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return JSONResponse(body, headers=headers)
+
+
+routes = [Route("/api/reference", reference_data, methods=["GET"])]

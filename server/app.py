@@ -1,0 +1,118 @@
+"""The application factory: ``create_app(settings)`` builds everything from settings."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import jinja2
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from server import db
+from server.settings import Settings
+from server.web import i18n
+from server.web.auth import LANGUAGE_COOKIE, LoginRequired, current_session
+from server.web.errors import EXCEPTION_HANDLERS
+from server.web.security import SecurityHeadersMiddleware
+
+HERE = Path(__file__).resolve().parent
+
+# Each module exports ``routes``; order matters only where paths overlap.
+ROUTE_MODULES: tuple[str, ...] = (
+    "server.api.health",
+    "server.api.accounts",
+    "server.api.reference",
+    "server.admin.pages",
+)
+
+
+def collect_routes() -> list[BaseRoute]:
+    routes: list[BaseRoute] = []
+    for name in ROUTE_MODULES:
+        routes.extend(importlib.import_module(name).routes)
+    routes.append(Mount("/static", StaticFiles(directory=HERE / "static"), name="static"))
+    return routes
+
+
+def build_templates(settings: Settings) -> Jinja2Templates:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    templates = Jinja2Templates(env=env, context_processors=[staff_context])
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["settings"] = settings
+    env.globals["current_language"] = i18n.current_language.get
+    return templates
+
+
+def staff_context(request: Request) -> dict[str, object]:
+    return {"staff": request.state._state.get("staff_session")}
+
+
+async def redirect_to_login(request: Request, exc: Exception) -> Response:
+    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+
+class LanguageMiddleware:
+    """Picks the language for this request: session, then cookie, then Accept-Language."""
+
+    def __init__(self, app, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+        self.app = app
+        self.default = settings.default_language
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        language = i18n.pick_language(
+            request.query_params.get("lang"),
+            request.cookies.get(LANGUAGE_COOKIE),
+            accept="",
+            default=self.default,
+        )
+        token = i18n.current_language.set(language)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            i18n.current_language.reset(token)
+
+
+def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> Starlette:
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if manage_db:
+            await db.init_db(settings)
+        try:
+            yield
+        finally:
+            if manage_db:
+                await db.close_db()
+
+    app = Starlette(
+        routes=collect_routes(),
+        middleware=[
+            Middleware(SecurityHeadersMiddleware, hsts=settings.production),
+            Middleware(LanguageMiddleware, settings=settings),
+            Middleware(GZipMiddleware, minimum_size=800),
+        ],
+        exception_handlers={**EXCEPTION_HANDLERS, LoginRequired: redirect_to_login},
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.templates = build_templates(settings)
+    app.state.current_session = current_session
+    return app

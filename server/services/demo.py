@@ -1,0 +1,105 @@
+"""Demo data, loaded once: offices, regions, permit types, holidays, a user per role."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tortoise.transactions import in_transaction
+
+from server.models import FormDefinition, Office, PermitType, Region, Role, User
+from server.services import holidays, regions, users
+from server.settings import Settings
+
+REFERENCE = Path(__file__).resolve().parent.parent / "reference"
+
+DEMO_USERS = [
+    ("petugas", "Rahmat Hidayat", Role.OFFICER, "DPMPTSP-6371", ["63.71", "63.03"]),
+    ("petugas2", "Siti Aminah", Role.OFFICER, "DPMPTSP-6303", ["63.03"]),
+    ("verifikator", "Dewi Lestari", Role.VERIFIER, "DPMPTSP-6371", ["63.71", "63.03"]),
+    ("supervisor", "Budi Santoso", Role.SUPERVISOR, "DPMPTSP-63", ["63"]),
+    ("admin", "Admin Jemput Bola", Role.ADMIN, "DPMPTSP-63", []),
+]
+
+
+@dataclass
+class DemoResult:
+    loaded: bool
+    accounts: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def accounts_file(settings: Settings) -> Path:
+    return settings.data_dir / "demo-accounts.txt"
+
+
+async def load(settings: Settings, *, password: str | None = None) -> DemoResult:
+    if await User.exists():
+        return DemoResult(loaded=False)
+    async with in_transaction():
+        await _offices()
+        await regions.import_rows(regions.read_csv(REFERENCE / "demo_regions.csv"))
+        await _permit_types()
+        for path in sorted(REFERENCE.glob("holidays-*.csv")):
+            await holidays.import_file(path)
+        accounts = []
+        for username, name, role, office, area in DEMO_USERS:
+            secret = password or secrets.token_urlsafe(9)
+            await users.create_user(
+                username, secret, full_name=name, role=role, office_code=office, area_codes=area
+            )
+            accounts.append((username, role.value, secret))
+    result = DemoResult(loaded=True, accounts=accounts)
+    path = accounts_file(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.writelines(f"{u:12} {r:11} {p}\n" for u, r, p in accounts)
+    return result
+
+
+def describe(result: DemoResult, settings: Settings) -> str:
+    path = accounts_file(settings)
+    if result.loaded:
+        lines = ["demo data loaded; accounts (username role password):"]
+        lines += [f"  {u:12} {r:11} {p}" for u, r, p in result.accounts]
+        return "\n".join(lines)
+    if path.exists():
+        return "demo data already present; accounts (username role password):\n" + "".join(
+            f"  {line}" for line in path.read_text().splitlines(keepends=True)
+        )
+    return "demo data already present"
+
+
+async def _offices() -> None:
+    for office in json.loads((REFERENCE / "offices.json").read_text(encoding="utf-8")):
+        await Office.create(
+            code=office["code"],
+            name=office["name"],
+            region_code=office["region_code"],
+            address=office.get("address", ""),
+            phone=office.get("phone", ""),
+            email=office.get("email", ""),
+        )
+
+
+async def _permit_types() -> None:
+    for path in sorted((REFERENCE / "permit_types").glob("*.json")):
+        spec = json.loads(path.read_text(encoding="utf-8"))
+        permit = await PermitType.create(
+            code=spec["code"],
+            name_id=spec["name"]["id"],
+            name_en=spec["name"]["en"],
+            issuer=spec.get("issuer", ""),
+            external_system=spec.get("external_system", ""),
+            sla_days=spec["sla_days"],
+            meta={k: v for k, v in spec.items() if k not in ("form", "name", "code")},
+        )
+        await FormDefinition.create(
+            permit_type=permit, version=spec["form"]["version"], definition=spec["form"]
+        )
+
+
+__all__ = ["Region", "describe", "load"]

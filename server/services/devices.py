@@ -1,0 +1,83 @@
+"""Per-device credentials for the field app: issued at enrollment, stored hashed, revocable."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from server.models import Device, Role, User
+from server.services import audit
+from server.services.errors import Forbidden, NotFound, ServiceError, Unauthorized
+
+# Writing last_seen_at on every request would turn each read into a write.
+LAST_SEEN_RESOLUTION = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Enrollment:
+    device: Device
+    token: str
+
+
+def _hash(token: str) -> str:
+    # The token is 256 random bits, so a fast hash is enough; Argon2 would only slow every call.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def enroll(user: User, device_name: str) -> Enrollment:
+    if user.role != Role.OFFICER and user.role != Role.ADMIN:
+        raise Forbidden(
+            "Hanya petugas lapangan yang dapat mendaftarkan tablet "
+            "(only field officers can enroll a device)."
+        )
+    name = (device_name or "").strip()[:100] or "Tablet"
+    token = secrets.token_urlsafe(32)
+    device = await Device.create(id=uuid.uuid4(), user=user, name=name, token_hash=_hash(token))
+    await audit.record("device.enroll", actor=user, object_type="device", object_id=device.id)
+    return Enrollment(device=device, token=token)
+
+
+async def authenticate(token: str) -> Device:
+    if not token:
+        raise Unauthorized(
+            "Perangkat belum terdaftar; masuk lagi saat online (device token missing).",
+            code="device_token_missing",
+        )
+    device = await Device.get_or_none(token_hash=_hash(token)).prefetch_related("user")
+    if device is None:
+        raise Unauthorized(
+            "Token perangkat tidak dikenal; daftarkan ulang perangkat ini (unknown device token).",
+            code="device_unknown",
+        )
+    if device.revoked_at is not None or not device.user.is_active:
+        raise Unauthorized(
+            "Perangkat ini telah dicabut oleh admin; data lokal dihapus (device revoked).",
+            code="device_revoked",
+        )
+    now = datetime.now(UTC)
+    if device.last_seen_at is None or now - device.last_seen_at > LAST_SEEN_RESOLUTION:
+        await Device.filter(id=device.id).update(last_seen_at=now)
+    return device
+
+
+async def revoke(device_id: str | uuid.UUID, *, actor: User) -> Device:
+    try:
+        device_uuid = uuid.UUID(str(device_id))
+    except ValueError as exc:
+        raise ServiceError("ID perangkat tidak valid (invalid device id).") from exc
+    device = await Device.get_or_none(id=device_uuid)
+    if device is None:
+        raise NotFound("Perangkat tidak ditemukan (no such device).")
+    if device.revoked_at is None:
+        device.revoked_at = datetime.now(UTC)
+        device.revoked_by = actor
+        await device.save(update_fields=["revoked_at", "revoked_by_id"])
+        await audit.record("device.revoke", actor=actor, object_type="device", object_id=device.id)
+    return device
+
+
+async def list_devices() -> list[Device]:
+    return await Device.all().order_by("-created_at").prefetch_related("user")

@@ -1,0 +1,130 @@
+"""Accounts: create, list, disable, set passwords, authenticate with throttling."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from server.models import LoginAttempt, Office, Role, User
+from server.services import audit, passwords
+from server.services.errors import Conflict, NotFound, ServiceError, TooManyRequests
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+LOGIN_FAILED = "Nama pengguna atau kata sandi salah (wrong username or password)."
+
+
+async def create_user(
+    username: str,
+    password: str,
+    *,
+    full_name: str,
+    role: Role | str,
+    office_code: str | None = None,
+    area_codes: list[str] | None = None,
+    actor: User | None = None,
+) -> User:
+    username = username.strip().lower()
+    if not USERNAME_RE.match(username):
+        raise ServiceError(
+            "Nama pengguna 3–64 karakter: huruf kecil, angka, titik, garis bawah atau strip "
+            "(username: 3–64 lowercase letters, digits, . _ -).",
+            code="invalid_username",
+        )
+    try:
+        role = Role(role)
+    except ValueError as exc:
+        allowed = ", ".join(r.value for r in Role)
+        raise ServiceError(f"Peran tidak dikenal (unknown role); use one of: {allowed}.") from exc
+    if not full_name.strip():
+        raise ServiceError("Nama lengkap wajib diisi (full name is required).")
+    passwords.check_strength(password, username=username)
+    office = None
+    if office_code:
+        office = await Office.get_or_none(code=office_code)
+        if office is None:
+            raise NotFound(f"Kantor {office_code!r} tidak ditemukan (unknown office).")
+    if await User.exists(username=username):
+        raise Conflict(f"Nama pengguna {username!r} sudah dipakai (username already taken).")
+    try:
+        async with in_transaction():
+            user = await User.create(
+                username=username,
+                full_name=full_name.strip(),
+                role=role,
+                office=office,
+                area_codes=list(area_codes or []),
+                password_hash=passwords.hash_password(password),
+                password_changed_at=datetime.now(UTC),
+            )
+            await audit.record("user.create", actor=actor, object_type="user", object_id=user.id)
+    except IntegrityError as exc:
+        raise Conflict(f"Nama pengguna {username!r} sudah dipakai (username already taken).") from exc
+    return user
+
+
+async def get_user(username: str) -> User:
+    user = await User.get_or_none(username=username.strip().lower())
+    if user is None:
+        raise NotFound(f"Pengguna {username!r} tidak ditemukan (no such user).")
+    return user
+
+
+async def list_users() -> list[User]:
+    return await User.all().order_by("username").prefetch_related("office")
+
+
+async def set_active(username: str, active: bool, *, actor: User | None = None) -> User:
+    user = await get_user(username)
+    user.is_active = active
+    await user.save(update_fields=["is_active"])
+    if not active:
+        from server.services import sessions  # local: sessions imports users
+
+        await sessions.end_all_for(user)
+    await audit.record(
+        "user.enable" if active else "user.disable", actor=actor, object_type="user",
+        object_id=user.id,
+    )
+    return user
+
+
+async def set_password(username: str, password: str, *, actor: User | None = None) -> User:
+    user = await get_user(username)
+    passwords.check_strength(password, username=user.username)
+    user.password_hash = passwords.hash_password(password)
+    user.password_changed_at = datetime.now(UTC)
+    await user.save(update_fields=["password_hash", "password_changed_at"])
+    await audit.record("user.set_password", actor=actor, object_type="user", object_id=user.id)
+    return user
+
+
+async def authenticate(
+    username: str, password: str, *, client_key: str, max_failures: int, window_seconds: int
+) -> User:
+    """Check a login. Unknown users and wrong passwords get the same answer and cost the same
+    time; failures are counted per username and per client in the database, so every worker
+    process and every server sharing it throttle together."""
+    username = (username or "").strip().lower()
+    now = datetime.now(UTC)
+    since = now - timedelta(seconds=window_seconds)
+    keys = [f"user:{username}", f"client:{client_key}"]
+    failures = await LoginAttempt.filter(key__in=keys, at__gte=since).count()
+    if failures >= max_failures:
+        raise TooManyRequests(
+            "Terlalu banyak percobaan masuk. Coba lagi dalam beberapa menit "
+            "(too many attempts; try again in a few minutes).",
+            retry_after=window_seconds,
+        )
+    user = await User.get_or_none(username=username) if username else None
+    ok = passwords.verify_password(user.password_hash if user else None, password or "")
+    if not ok or user is None or not user.is_active:
+        await LoginAttempt.bulk_create([LoginAttempt(key=key, at=now) for key in keys])
+        raise ServiceError(LOGIN_FAILED, code="login_failed")
+    await LoginAttempt.filter(key=f"user:{username}").delete()
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+        await user.save(update_fields=["password_hash"])
+    return user

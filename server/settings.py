@@ -1,0 +1,147 @@
+"""The one settings module: the environment in, a frozen ``Settings`` out.
+
+Every value is read and checked here, once, at start-up; a wrong or missing value raises
+``SettingsError`` naming the variable, so a misconfigured server never half-starts.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+LANGUAGES = ("id", "en")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A setting is wrong or missing; the message names the variable and what to do."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    data_dir: Path
+    media_dir: Path
+    base_url: str
+    timezone: str = "Asia/Makassar"
+    default_language: str = "id"
+    production: bool = False
+    max_upload_bytes: int = 10 * 1024 * 1024
+    max_application_bytes: int = 60 * 1024 * 1024
+    sync_max_batch: int = 100
+    sync_max_body_bytes: int = 2 * 1024 * 1024
+    session_hours: int = 12
+    login_max_failures: int = 5
+    login_window_seconds: int = 900
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite://")
+
+    @property
+    def secure_cookies(self) -> bool:
+        """``__Host-`` cookies need Secure; a plain-HTTP development server on 127.0.0.1 is a
+        secure context for the browser, so Chromium still accepts them there."""
+        return True
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        production = _bool(env, "JEMPUT_PRODUCTION", False)
+        data_dir = Path(env.get("DATA_DIR") or ROOT / "data").resolve()
+        media_dir = Path(env.get("MEDIA_DIR") or data_dir / "media").resolve()
+        database_url = env.get("DATABASE_URL") or f"sqlite://{data_dir / 'jemput.sqlite3'}"
+        _check_database_url(database_url)
+        base_url = env.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise SettingsError(
+                f"BASE_URL={base_url!r} is not an absolute http(s) URL, "
+                "for example https://izin.example.go.id"
+            )
+        if production and parts.scheme != "https":
+            raise SettingsError("BASE_URL must use https when JEMPUT_PRODUCTION=1")
+        timezone = env.get("TIMEZONE", "Asia/Makassar")
+        try:
+            zoneinfo.ZoneInfo(timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise SettingsError(f"TIMEZONE={timezone!r} is not a known time zone") from exc
+        language = env.get("DEFAULT_LANGUAGE", "id")
+        if language not in LANGUAGES:
+            raise SettingsError(f"DEFAULT_LANGUAGE={language!r} must be one of {LANGUAGES}")
+        secret_key = env.get("SECRET_KEY") or ""
+        if not secret_key:
+            if production:
+                raise SettingsError("SECRET_KEY is required when JEMPUT_PRODUCTION=1")
+            secret_key = _development_secret(data_dir)
+        elif len(secret_key) < 32:
+            raise SettingsError("SECRET_KEY must be at least 32 characters long")
+        return cls(
+            database_url=database_url,
+            secret_key=secret_key,
+            data_dir=data_dir,
+            media_dir=media_dir,
+            base_url=base_url,
+            timezone=timezone,
+            default_language=language,
+            production=production,
+            max_upload_bytes=_int(env, "MAX_UPLOAD_BYTES", cls.max_upload_bytes),
+            max_application_bytes=_int(env, "MAX_APPLICATION_BYTES", cls.max_application_bytes),
+            sync_max_batch=_int(env, "SYNC_MAX_BATCH", cls.sync_max_batch),
+            sync_max_body_bytes=_int(env, "SYNC_MAX_BODY_BYTES", cls.sync_max_body_bytes),
+        )
+
+
+def _check_database_url(url: str) -> None:
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    if scheme not in ("sqlite", "postgres", "postgresql", "asyncpg"):
+        raise SettingsError(
+            f"DATABASE_URL={url!r} is not supported: use sqlite:///path/file.sqlite3 "
+            "or postgres://user@host:5432/dbname"
+        )
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name}={raw!r} must be 1/0, true/false, yes/no or on/off")
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name}={raw!r} must be a whole number") from exc
+    if value <= 0:
+        raise SettingsError(f"{name}={raw!r} must be greater than zero")
+    return value
+
+
+def _development_secret(data_dir: Path) -> str:
+    """Generated once and kept in the data folder, so sessions survive a restart."""
+    path = data_dir / "secret_key"
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+    except FileExistsError:
+        return path.read_text().strip()
+    except OSError as exc:
+        raise SettingsError(f"DATA_DIR={str(data_dir)!r} is not writable: {exc}") from exc

@@ -1,0 +1,121 @@
+"""Errors: JSON under /api/, friendly pages elsewhere; never a stack trace to a user."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from server.services.errors import ServiceError, TooManyRequests
+from server.web.i18n import gettext as _
+
+log = logging.getLogger("jemput.errors")
+
+DEFAULT_MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Please sign in first.",
+    403: "You are not allowed to do this.",
+    404: "The page you are looking for does not exist.",
+    405: "This action is not allowed here.",
+    409: "This conflicts with the current state; reload and try again.",
+    413: "What you sent is too large.",
+    415: "This kind of content is not accepted here.",
+    429: "Too many attempts; wait a moment and try again.",
+    500: "Something went wrong on our side. The team has been told; please try again.",
+    503: "The service is busy; please try again shortly.",
+}
+
+
+class ApiError(HTTPException):
+    """Raised by endpoints for a 4xx with a machine code and a human message."""
+
+    def __init__(
+        self,
+        status_code: int,
+        code: str,
+        message: str,
+        *,
+        details: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(status_code, detail=message, headers=headers)
+        self.code = code
+        self.details = details
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def error_response(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    *,
+    details: Any = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    if is_api(request):
+        body: dict[str, Any] = {"error": code, "message": message}
+        if details is not None:
+            body["details"] = details
+        return JSONResponse(body, status_code=status, headers=headers)
+    templates = request.app.state.templates
+    return templates.TemplateResponse(
+        request,
+        "error.html",
+        {"status": status, "message": message},
+        status_code=status,
+        headers=headers,
+    )
+
+
+async def http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = getattr(exc, "code", None) or f"http_{exc.status_code}"
+    message = exc.detail if isinstance(exc, ApiError) else None
+    if not message or message == _default_phrase(exc.status_code):
+        message = _(DEFAULT_MESSAGES.get(exc.status_code, "The request could not be completed."))
+    return error_response(
+        request,
+        exc.status_code,
+        code,
+        str(message),
+        details=getattr(exc, "details", None),
+        headers=exc.headers,
+    )
+
+
+async def service_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ServiceError)
+    headers = None
+    if isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after)}
+    return error_response(
+        request, exc.status, exc.code, exc.message, details=exc.details, headers=headers
+    )
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(request, 500, "server_error", _(DEFAULT_MESSAGES[500]))
+
+
+def _default_phrase(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+EXCEPTION_HANDLERS = {
+    HTTPException: http_exception,
+    ServiceError: service_error,
+    Exception: server_error,
+}

@@ -1,0 +1,230 @@
+"""Shared fixtures: a migrated database (SQLite by default, PostgreSQL when
+TEST_DATABASE_URL says so), the app, an HTTP client, a live server process, users, devices."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from tortoise import Tortoise, connections
+
+from server import db as dbmod
+from server.app import create_app
+from server.models import Role, User
+from server.services import devices, users
+from server.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data" / "wilayah-63"
+CHROMIUM = "/usr/bin/chromium"
+TEST_PASSWORD = "Uji-Coba-Lapangan-2026"
+
+
+def database_url(tmp: Path) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite://{tmp / 'test.sqlite3'}"
+
+
+def is_postgres() -> bool:
+    return os.environ.get("TEST_DATABASE_URL", "").startswith(("postgres", "asyncpg"))
+
+
+@pytest.fixture(scope="session")
+def test_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("jemput")
+
+
+@pytest.fixture(scope="session")
+def settings(test_dir: Path) -> Settings:
+    return Settings.from_env(
+        {
+            "DATA_DIR": str(test_dir / "data"),
+            "MEDIA_DIR": str(test_dir / "media"),
+            "DATABASE_URL": database_url(test_dir),
+            "SECRET_KEY": "test-secret-key-" + "x" * 32,
+            "BASE_URL": "http://127.0.0.1:8000",
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+async def migrated(settings: Settings) -> AsyncIterator[Settings]:
+    """The schema is built by the committed migrations, so the migrations are tested."""
+    await dbmod.migrate(settings)
+    await dbmod.close_db()
+    await dbmod.init_db(settings)
+    yield settings
+    await dbmod.close_db()
+
+
+async def truncate_all() -> None:
+    conn = connections.get("default")
+    tables = [model._meta.db_table for model in Tortoise.apps["models"].values()]
+    if is_postgres():
+        await conn.execute_script(
+            "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+        )
+    else:
+        await conn.execute_script(
+            "PRAGMA foreign_keys=OFF;"
+            + "".join(f'DELETE FROM "{t}";' for t in tables)
+            + "PRAGMA foreign_keys=ON;"
+        )
+
+
+@pytest.fixture
+async def db(migrated: Settings) -> AsyncIterator[Settings]:
+    """A clean database for one test (tables emptied afterwards)."""
+    yield migrated
+    await truncate_all()
+
+
+@pytest.fixture
+async def app(db: Settings):  # type: ignore[no-untyped-def]
+    return create_app(db, manage_db=False)
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    # https so that the __Host- (Secure) session cookie is kept by the client.
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as c:
+        yield c
+
+
+UserFactory = Callable[..., Awaitable[User]]
+
+
+@pytest.fixture
+def make_user(db: Settings) -> UserFactory:
+    counter = {"n": 0}
+
+    async def factory(
+        role: Role | str = Role.OFFICER,
+        *,
+        username: str | None = None,
+        password: str = TEST_PASSWORD,
+        area_codes: list[str] | None = None,
+        office_code: str | None = None,
+    ) -> User:
+        counter["n"] += 1
+        return await users.create_user(
+            username or f"{Role(role).value}{counter['n']}",
+            password,
+            full_name=f"Test {Role(role).value} {counter['n']}",
+            role=role,
+            office_code=office_code,
+            area_codes=area_codes if area_codes is not None else ["63.71"],
+        )
+
+    return factory
+
+
+@pytest.fixture
+def make_device(db: Settings) -> Callable[[User], Awaitable[devices.Enrollment]]:
+    async def factory(user: User, name: str = "Tablet uji") -> devices.Enrollment:
+        return await devices.enroll(user, name)
+
+    return factory
+
+
+async def staff_login(client: httpx.AsyncClient, username: str, password: str = TEST_PASSWORD) -> str:
+    """Signs in through the real form; returns the CSRF token of the new session."""
+    response = await client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == 303, response.text
+    from server.models import StaffSession
+
+    session = await StaffSession.filter(user__username=username).order_by("-created_at").first()
+    assert session is not None
+    return session.csrf_token
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LiveServer:
+    def __init__(self, url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+        self.url = url
+        self.process = process
+        self.log = log
+
+
+def start_server(settings: Settings, *, workers: int = 1, extra_env: dict[str, str] | None = None) -> LiveServer:
+    port = free_port()
+    log = settings.data_dir / f"server-{port}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "DATA_DIR": str(settings.data_dir),
+        "MEDIA_DIR": str(settings.media_dir),
+        "DATABASE_URL": settings.database_url,
+        "SECRET_KEY": settings.secret_key,
+        "BASE_URL": f"http://127.0.0.1:{port}",
+        **(extra_env or {}),
+    }
+    process = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--workers", str(workers)],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log.read_text()}")
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code in (200, 503):
+                return LiveServer(url, process, log)
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"server did not start in 30 s:\n{log.read_text()}")
+
+
+def stop_server(server: LiveServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+@pytest.fixture(scope="session")
+def live_server(migrated: Settings) -> Iterator[LiveServer]:
+    """A real uvicorn process on 127.0.0.1 sharing the test database. Use with ``db`` so
+    tables are emptied after each test."""
+    server = start_server(migrated)
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Browser tests need Debian's Chromium. Without it they skip loudly, except under CI,
+    where a missing browser is a failure."""
+    if os.path.exists(CHROMIUM):
+        return CHROMIUM
+    message = f"Chromium not found at {CHROMIUM}: install it with `apt-get install -y chromium`"
+    if os.environ.get("CI"):
+        pytest.fail(message + " (required under CI)")
+    sys.stderr.write("\n" + "!" * 78 + f"\n!!! SKIPPING BROWSER TESTS: {message}\n" + "!" * 78 + "\n")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def shared_regions() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared region data not found at {SHARED_DATA}")
+    return SHARED_DATA
+

@@ -1,0 +1,92 @@
+"""Device credentials: enrollment, use, and revocation that bites on the next request."""
+
+from __future__ import annotations
+
+from server.models import Device, Role
+from tests.conftest import TEST_PASSWORD, staff_login
+
+
+async def enroll(client, username, password=TEST_PASSWORD):
+    return await client.post(
+        "/api/devices/enroll",
+        json={"username": username, "password": password, "device_name": "Tab A9"},
+    )
+
+
+async def test_enroll_then_call_with_the_token(client, make_user):
+    officer = await make_user(Role.OFFICER)
+    response = await enroll(client, officer.username)
+    assert response.status_code == 201
+    body = response.json()
+    assert body["user"]["username"] == officer.username
+    device = await Device.get(id=body["device_id"])
+    assert body["token"] not in device.token_hash  # stored hashed
+    me = await client.get("/api/me", headers={"Authorization": f"Bearer {body['token']}"})
+    assert me.status_code == 200
+    assert me.json()["device"]["name"] == "Tab A9"
+
+
+async def test_wrong_password_and_bad_bodies_get_clear_4xx(client, make_user):
+    officer = await make_user(Role.OFFICER)
+    wrong = await enroll(client, officer.username, "salah-sekali")
+    assert wrong.status_code == 400 and wrong.json()["error"] == "login_failed"
+    not_json = await client.post("/api/devices/enroll", content=b"{", headers={"content-type": "application/json"})
+    assert not_json.status_code == 400 and not_json.json()["error"] == "bad_json"
+    missing = await client.post("/api/devices/enroll", json={"username": officer.username})
+    assert missing.status_code == 400 and "password" in missing.json()["message"]
+    form = await client.post("/api/devices/enroll", data={"username": "x"})
+    assert form.status_code == 415
+
+
+async def test_verifier_cannot_enroll_a_tablet(client, make_user):
+    verifier = await make_user(Role.VERIFIER)
+    response = await enroll(client, verifier.username)
+    assert response.status_code == 403
+
+
+async def test_missing_or_unknown_token_is_refused(client, db):
+    assert (await client.get("/api/me")).json()["error"] == "device_token_missing"
+    response = await client.get("/api/me", headers={"Authorization": "Bearer nope"})
+    assert response.status_code == 401 and response.json()["error"] == "device_unknown"
+
+
+async def test_revocation_refuses_the_very_next_request(client, make_user):
+    officer = await make_user(Role.OFFICER)
+    admin = await make_user(Role.ADMIN)
+    token = (await enroll(client, officer.username)).json()["token"]
+    device = await Device.get(user=officer)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await client.get("/api/me", headers=headers)).status_code == 200
+
+    csrf = await staff_login(client, admin.username)
+    admin_page = await client.get("/admin/")
+    assert str(device.id) in admin_page.text
+    forged = await client.post(f"/admin/devices/{device.id}/revoke", data={"csrf_token": "x"})
+    assert forged.status_code == 403
+    revoked = await client.post(f"/admin/devices/{device.id}/revoke", data={"csrf_token": csrf})
+    assert revoked.status_code == 303
+
+    refused = await client.get("/api/me", headers=headers)
+    assert refused.status_code == 401
+    assert refused.json()["error"] == "device_revoked"
+
+
+async def test_reference_data_is_scoped_and_cacheable(client, make_user, make_device):
+    from server.models import Region
+
+    await Region.bulk_create(
+        [
+            Region(code="63", parent_code=None, name="Kalimantan Selatan", level=1),
+            Region(code="63.71", parent_code="63", name="Kota Banjarmasin", level=2),
+            Region(code="63.71.01", parent_code="63.71", name="Banjarmasin Selatan", level=3),
+            Region(code="63.03", parent_code="63", name="Kabupaten Banjar", level=2),
+        ]
+    )
+    officer = await make_user(Role.OFFICER, area_codes=["63.71"])
+    token = (await make_device(officer)).token
+    headers = {"Authorization": f"Bearer {token}"}
+    response = await client.get("/api/reference", headers=headers)
+    codes = [r["code"] for r in response.json()["regions"]]
+    assert codes == ["63", "63.71", "63.71.01"]  # ancestors kept, other regencies left out
+    again = await client.get("/api/reference", headers={**headers, "If-None-Match": response.headers["etag"]})
+    assert again.status_code == 304

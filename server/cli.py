@@ -60,7 +60,11 @@ async def cmd_makemigrations(args: argparse.Namespace, settings: Settings) -> in
 
     with tempfile.TemporaryDirectory() as scratch:
         scratch_settings = Settings.from_env(
-            {"DATA_DIR": scratch, "SECRET_KEY": "x" * 40, "DATABASE_URL": f"sqlite://{scratch}/m.db"}
+            {
+                "DATA_DIR": scratch,
+                "SECRET_KEY": "x" * 40,
+                "DATABASE_URL": f"sqlite://{scratch}/m.db",
+            }
         )
         await db.migrate(scratch_settings)
         await db.close_db()
@@ -107,7 +111,8 @@ async def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
             for user in await users.list_users():
                 state = "active" if user.is_active else "disabled"
                 office = user.office.code if user.office else "-"
-                print(f"{user.username:20} {user.role.value:11} {state:9} {office:16} {user.full_name}")
+                role = user.role.value
+                print(f"{user.username:20} {role:11} {state:9} {office:16} {user.full_name}")
         elif args.user_command in ("disable", "enable"):
             await users.set_active(args.username, args.user_command == "enable")
             print(f"{args.username} {args.user_command}d")
@@ -128,8 +133,10 @@ async def cmd_regions(args: argparse.Namespace, settings: Settings) -> int:
 
     async with database(settings):
         result = await regions.import_rows(rows, progress=progress)
-    print(f"\nregions: {result['created']} created, {result['updated']} renamed, "
-          f"{result['unchanged']} unchanged")
+    print(
+        f"\nregions: {result['created']} created, {result['updated']} renamed, "
+        f"{result['unchanged']} unchanged"
+    )
     return 0
 
 
@@ -158,7 +165,9 @@ def parser() -> argparse.ArgumentParser:
     usub = user.add_subparsers(dest="user_command", required=True)
     add = usub.add_parser("add")
     add.add_argument("username")
-    add.add_argument("--role", required=True, choices=["officer", "verifier", "supervisor", "admin"])
+    add.add_argument(
+        "--role", required=True, choices=["officer", "verifier", "supervisor", "admin"]
+    )
     add.add_argument("--name", required=True, help="full name")
     add.add_argument("--office", help="office code")
     add.add_argument("--area", action="append", help="region-code prefix (repeatable)")
@@ -172,7 +181,9 @@ def parser() -> argparse.ArgumentParser:
 
     regions = sub.add_parser("regions", help="reference regions")
     rsub = regions.add_subparsers(dest="regions_command", required=True)
-    rsub.add_parser("import", help="import code,parent_code,name CSV files").add_argument("directory")
+    rsub.add_parser("import", help="import code,parent_code,name CSV files").add_argument(
+        "directory"
+    )
     hol = sub.add_parser("holidays", help="public holidays")
     hsub = hol.add_subparsers(dest="holidays_command", required=True)
     hsub.add_parser("import", help="import a date,name CSV file").add_argument("file")

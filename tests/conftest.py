@@ -134,7 +134,9 @@ def make_device(db: Settings) -> Callable[[User], Awaitable[devices.Enrollment]]
     return factory
 
 
-async def staff_login(client: httpx.AsyncClient, username: str, password: str = TEST_PASSWORD) -> str:
+async def staff_login(
+    client: httpx.AsyncClient, username: str, password: str = TEST_PASSWORD
+) -> str:
     """Signs in through the real form; returns the CSRF token of the new session."""
     response = await client.post("/login", data={"username": username, "password": password})
     assert response.status_code == 303, response.text
@@ -158,7 +160,9 @@ class LiveServer:
         self.log = log
 
 
-def start_server(settings: Settings, *, workers: int = 1, extra_env: dict[str, str] | None = None) -> LiveServer:
+def start_server(
+    settings: Settings, *, workers: int = 1, extra_env: dict[str, str] | None = None
+) -> LiveServer:
     port = free_port()
     log = settings.data_dir / f"server-{port}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -171,8 +175,17 @@ def start_server(settings: Settings, *, workers: int = 1, extra_env: dict[str, s
         "BASE_URL": f"http://127.0.0.1:{port}",
         **(extra_env or {}),
     }
-    process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--workers", str(workers)],
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "server.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         cwd=ROOT,
         env=env,
         stdout=log.open("wb"),
@@ -218,7 +231,9 @@ def chromium_path() -> str:
     message = f"Chromium not found at {CHROMIUM}: install it with `apt-get install -y chromium`"
     if os.environ.get("CI"):
         pytest.fail(message + " (required under CI)")
-    sys.stderr.write("\n" + "!" * 78 + f"\n!!! SKIPPING BROWSER TESTS: {message}\n" + "!" * 78 + "\n")
+    sys.stderr.write(
+        "\n" + "!" * 78 + f"\n!!! SKIPPING BROWSER TESTS: {message}\n" + "!" * 78 + "\n"
+    )
     pytest.skip(message)
 
 
@@ -227,4 +242,3 @@ def shared_regions() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared region data not found at {SHARED_DATA}")
     return SHARED_DATA
-

@@ -1,6 +1,14 @@
 """All Tortoise models, one app label ("models"). Each module adds its line here."""
 
-from server.models.accounts import AuditEvent, Device, LoginAttempt, Office, Role, StaffSession, User
+from server.models.accounts import (
+    AuditEvent,
+    Device,
+    LoginAttempt,
+    Office,
+    Role,
+    StaffSession,
+    User,
+)
 from server.models.reference import FormDefinition, Holiday, PermitType, Region
 
 __all__ = [

@@ -36,7 +36,9 @@ def read_csv(path: Path) -> list[tuple[date, str]]:
             try:
                 day = date.fromisoformat(raw_date)
             except ValueError:
-                raise HolidayImportError(f"{where}: {raw_date!r} is not a date like 2026-08-17") from None
+                raise HolidayImportError(
+                    f"{where}: {raw_date!r} is not a date like 2026-08-17"
+                ) from None
             if not name:
                 raise HolidayImportError(f"{where}: name is empty")
             if day in seen:

@@ -15,7 +15,8 @@ async def recent(user: User, limit: int = 50) -> list[dict[str, Any]]:
     return [
         {
             "tracking_code": row.tracking_code,
-            "permit_type": getattr(row, "permit_type_code", None) or getattr(row, "permit_type", ""),
+            "permit_type": getattr(row, "permit_type_code", None)
+            or getattr(row, "permit_type", ""),
             "status": row.status,
             "updated_at": row.updated_at,
         }

@@ -82,7 +82,9 @@ async def import_rows(
     seen: dict[str, RegionRow] = {}
     for row in rows:
         if row.code in seen:
-            raise ImportError_(f"{row.source}: code {row.code} already given at {seen[row.code].source}")
+            raise ImportError_(
+                f"{row.source}: code {row.code} already given at {seen[row.code].source}"
+            )
         seen[row.code] = row
     existing = {r.code: r for r in await Region.all()}
     for row in rows:
@@ -93,17 +95,21 @@ async def import_rows(
     created = updated = inserted = 0
     async with in_transaction():
         for code in sorted(provinces - set(seen) - set(existing)):
-            await Region.create(code=code, parent_code=None, name=PROVINCES.get(code, f"Provinsi {code}"), level=1)
+            await Region.create(
+                code=code, parent_code=None, name=PROVINCES.get(code, f"Provinsi {code}"), level=1
+            )
             created += 1
         new = [row for row in rows if row.code not in existing]
         changed = [
-            row for row in rows
-            if row.code in existing and existing[row.code].name != row.name
+            row for row in rows if row.code in existing and existing[row.code].name != row.name
         ]
         for start in range(0, len(new), BATCH):
             chunk = new[start : start + BATCH]
             await Region.bulk_create(
-                [Region(code=r.code, parent_code=r.parent_code, name=r.name, level=r.level) for r in chunk]
+                [
+                    Region(code=r.code, parent_code=r.parent_code, name=r.name, level=r.level)
+                    for r in chunk
+                ]
             )
             inserted += len(chunk)
             if progress:
@@ -112,4 +118,8 @@ async def import_rows(
         for row in changed:
             await Region.filter(code=row.code).update(name=row.name)
             updated += 1
-    return {"created": created, "updated": updated, "unchanged": len(rows) - len(new) - len(changed)}
+    return {
+        "created": created,
+        "updated": updated,
+        "unchanged": len(rows) - len(new) - len(changed),
+    }

@@ -61,7 +61,9 @@ async def create_user(
             )
             await audit.record("user.create", actor=actor, object_type="user", object_id=user.id)
     except IntegrityError as exc:
-        raise Conflict(f"Nama pengguna {username!r} sudah dipakai (username already taken).") from exc
+        raise Conflict(
+            f"Nama pengguna {username!r} sudah dipakai (username already taken)."
+        ) from exc
     return user
 
 
@@ -85,7 +87,9 @@ async def set_active(username: str, active: bool, *, actor: User | None = None) 
 
         await sessions.end_all_for(user)
     await audit.record(
-        "user.enable" if active else "user.disable", actor=actor, object_type="user",
+        "user.enable" if active else "user.disable",
+        actor=actor,
+        object_type="user",
         object_id=user.id,
     )
     return user

@@ -15,7 +15,9 @@ from tests.conftest import TEST_PASSWORD, staff_login
 @pytest.mark.parametrize("role", list(Role))
 async def test_each_role_lands_on_its_own_start_page(client, make_user, role):
     user = await make_user(role)
-    response = await client.post("/login", data={"username": user.username, "password": TEST_PASSWORD})
+    response = await client.post(
+        "/login", data={"username": user.username, "password": TEST_PASSWORD}
+    )
     assert response.status_code == 303
     assert response.headers["location"] == START_PAGES[role]
     cookie = response.headers["set-cookie"]
@@ -63,7 +65,9 @@ async def test_logout_without_csrf_is_refused(client, make_user):
 
 async def test_unknown_user_and_wrong_password_get_the_same_answer(client, make_user):
     user = await make_user(Role.VERIFIER)
-    wrong = await client.post("/login", data={"username": user.username, "password": "salah-sekali"})
+    wrong = await client.post(
+        "/login", data={"username": user.username, "password": "salah-sekali"}
+    )
     unknown = await client.post("/login", data={"username": "tidakada", "password": "salah-sekali"})
     assert wrong.status_code == unknown.status_code == 400
     assert users.LOGIN_FAILED in wrong.text and users.LOGIN_FAILED in unknown.text
@@ -74,7 +78,9 @@ async def test_login_is_throttled_after_repeated_failures(client, make_user, set
     for _ in range(settings.login_max_failures):
         await client.post("/login", data={"username": user.username, "password": "salah-sekali"})
     # Even the right password is refused inside the window, so guessing cannot continue.
-    blocked = await client.post("/login", data={"username": user.username, "password": TEST_PASSWORD})
+    blocked = await client.post(
+        "/login", data={"username": user.username, "password": TEST_PASSWORD}
+    )
     assert blocked.status_code == 429
     assert "Terlalu banyak" in blocked.text
 
@@ -88,7 +94,9 @@ async def test_open_redirect_is_ignored(client, make_user):
     assert response.headers["location"] == START_PAGES[Role.VERIFIER]
 
 
-@pytest.mark.parametrize("password", ["pendek1", "password123", "Indonesia123", "petugas-kita-2026x"])
+@pytest.mark.parametrize(
+    "password", ["pendek1", "password123", "Indonesia123", "petugas-kita-2026x"]
+)
 async def test_weak_passwords_are_refused(db, password):
     with pytest.raises(WeakPassword):
         await users.create_user("petugas-kita", password, full_name="P", role=Role.OFFICER)

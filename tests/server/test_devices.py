@@ -30,7 +30,9 @@ async def test_wrong_password_and_bad_bodies_get_clear_4xx(client, make_user):
     officer = await make_user(Role.OFFICER)
     wrong = await enroll(client, officer.username, "salah-sekali")
     assert wrong.status_code == 400 and wrong.json()["error"] == "login_failed"
-    not_json = await client.post("/api/devices/enroll", content=b"{", headers={"content-type": "application/json"})
+    not_json = await client.post(
+        "/api/devices/enroll", content=b"{", headers={"content-type": "application/json"}
+    )
     assert not_json.status_code == 400 and not_json.json()["error"] == "bad_json"
     missing = await client.post("/api/devices/enroll", json={"username": officer.username})
     assert missing.status_code == 400 and "password" in missing.json()["message"]
@@ -88,5 +90,7 @@ async def test_reference_data_is_scoped_and_cacheable(client, make_user, make_de
     response = await client.get("/api/reference", headers=headers)
     codes = [r["code"] for r in response.json()["regions"]]
     assert codes == ["63", "63.71", "63.71.01"]  # ancestors kept, other regencies left out
-    again = await client.get("/api/reference", headers={**headers, "If-None-Match": response.headers["etag"]})
+    again = await client.get(
+        "/api/reference", headers={**headers, "If-None-Match": response.headers["etag"]}
+    )
     assert again.status_code == 304

@@ -1,0 +1,700 @@
+"""Form definitions (docs/architecture.md): check a definition, then check values against it.
+
+``definition_problems`` lists everything wrong with a definition (unknown field types,
+duplicate names, choices without options, dangling references…); ``check_definition`` raises
+``FormDefinitionError`` with that list. ``validate_values`` checks submitted values and
+returns the cleaned values plus per-field errors (refuse) and warnings (accept, flag for a
+person). Both are used by the sync server for rejection reasons and by the back office.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from server.services import validation as v
+from server.services.validation import Issue, RegionLookup
+
+WITA = dt.timezone(dt.timedelta(hours=8))
+FIELD_TYPES = (
+    "text",
+    "textarea",
+    "number",
+    "date",
+    "choice",
+    "region",
+    "nik",
+    "phone",
+    "email",
+    "rupiah",
+    "photo",
+    "gps",
+    "signature",
+    "checklist",
+)
+_COMMON_KEYS = {"name", "type", "label", "required", "help", "placeholder"}
+_TYPE_KEYS: dict[str, set[str]] = {
+    "text": {"min_length", "max_length", "pattern"},
+    "textarea": {"min_length", "max_length"},
+    "number": {"min", "max", "integer", "unit"},
+    "date": {"min", "max"},
+    "choice": {"options", "multiple"},
+    "nik": {"sex_field", "birth_date_field"},
+    "phone": {"mobile"},
+    "rupiah": {"min", "max"},
+    "photo": {"kind"},
+    "gps": {"max_accuracy_m"},
+}
+DEFAULT_MAX_LENGTH = {"text": 200, "textarea": 4000}
+DEFAULT_MAX_ACCURACY_M = 100.0
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+IMAGE_KEYS = frozenset({"sha256", "kind", "content_type", "size"})
+IMAGE_OPTIONAL_KEYS = frozenset({"width", "height", "captured_at", "filename"})
+GPS_KEYS = frozenset({"lat", "lon", "accuracy_m", "captured_at"})
+# A generous box around Indonesia: a point outside it is a warning (wrong fix or test data).
+INDONESIA_BOX = (-11.5, 6.5, 94.5, 141.5)
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,49}")
+_SLUG = re.compile(r"[a-z][a-z0-9_-]{0,39}")
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong in a definition, at a path such as ``sections[0].fields[2].options``."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class FormDefinitionError(ValueError):
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+# --------------------------------------------------------------------------- definitions
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _is_number(x: Any) -> bool:
+    return (_is_int(x) or isinstance(x, float)) and math.isfinite(x)
+
+
+def _label_problems(value: Any, path: str) -> list[Problem]:
+    if (
+        isinstance(value, dict)
+        and set(value) == {"id", "en"}
+        and all(isinstance(t, str) and t.strip() for t in value.values())
+    ):
+        return []
+    return [Problem(path, 'needs {"id": "...", "en": "..."} with both texts filled in')]
+
+
+def _date_bound(value: Any) -> dt.date | None:
+    if value == "today":
+        return None
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError
+
+
+def _bounds_problems(f: dict[str, Any], path: str, check: Callable[[Any], bool]) -> list[Problem]:
+    keys = [k for k in ("min", "max") if k in f]
+    out = [Problem(f"{path}.{k}", "has the wrong type") for k in keys if not check(f[k])]
+    if not out and len(keys) == 2 and f["min"] > f["max"]:
+        out.append(Problem(f"{path}.min", "is larger than max"))
+    return out
+
+
+def _field_problems(f: Any, path: str) -> list[Problem]:
+    if not isinstance(f, dict):
+        return [Problem(path, "a field must be an object")]
+    out: list[Problem] = []
+    kind = f.get("type")
+    if kind not in FIELD_TYPES:
+        return [
+            Problem(
+                f"{path}.type", f"unknown field type {kind!r}; use one of " + ", ".join(FIELD_TYPES)
+            )
+        ]
+    if not isinstance(f.get("name"), str) or not _NAME.fullmatch(f["name"]):
+        out.append(Problem(f"{path}.name", "must be lower_snake_case, at most 50 characters"))
+    out += _label_problems(f.get("label"), f"{path}.label")
+    for key in ("help", "placeholder"):
+        if key in f:
+            out += _label_problems(f[key], f"{path}.{key}")
+    for key in ("required", "multiple", "integer", "mobile"):
+        if key in f and not isinstance(f[key], bool):
+            out.append(Problem(f"{path}.{key}", "must be true or false"))
+    unknown = set(f) - _COMMON_KEYS - _TYPE_KEYS.get(kind, set())
+    out += [Problem(f"{path}.{k}", f"is not a setting of a {kind} field") for k in sorted(unknown)]
+
+    if kind in ("text", "textarea"):
+        lengths = [f.get("min_length", 0), f.get("max_length", DEFAULT_MAX_LENGTH[kind])]
+        for key in ("min_length", "max_length"):
+            if key in f and not (_is_int(f[key]) and 0 <= f[key] <= 100_000):
+                out.append(Problem(f"{path}.{key}", "must be a whole number from 0 to 100000"))
+        if all(_is_int(n) for n in lengths) and lengths[0] > lengths[1]:
+            out.append(Problem(f"{path}.min_length", "is larger than max_length"))
+        if "pattern" in f:
+            try:
+                re.compile(f["pattern"])
+            except (re.error, TypeError):
+                out.append(Problem(f"{path}.pattern", "is not a valid regular expression"))
+    elif kind == "number":
+        out += _bounds_problems(f, path, _is_number)
+    elif kind == "rupiah":
+        out += _bounds_problems(f, path, lambda x: _is_int(x) and x >= 0)
+    elif kind == "date":
+        for key in ("min", "max"):
+            if key in f:
+                try:
+                    _date_bound(f[key])
+                except ValueError:
+                    out.append(Problem(f"{path}.{key}", 'must be "YYYY-MM-DD" or "today"'))
+    elif kind == "choice":
+        out += _options_problems(f.get("options"), f"{path}.options")
+    elif kind == "photo":
+        if not isinstance(f.get("kind"), str) or not _SLUG.fullmatch(f["kind"]):
+            out.append(Problem(f"{path}.kind", 'a photo field needs a kind such as "ktp"'))
+        elif f["kind"] == "signature":
+            out.append(Problem(f"{path}.kind", 'use a field of type "signature" instead'))
+    elif kind == "gps" and not (
+        _is_number(f.get("max_accuracy_m", 1)) and f.get("max_accuracy_m", 1) > 0
+    ):
+        out.append(Problem(f"{path}.max_accuracy_m", "must be a positive number of metres"))
+    if kind == "number" and "unit" in f:
+        out += _label_problems(f["unit"], f"{path}.unit")
+    return out
+
+
+def _options_problems(options: Any, path: str) -> list[Problem]:
+    if not isinstance(options, list) or not options:
+        return [Problem(path, "a choice field needs a non-empty list of options")]
+    out: list[Problem] = []
+    seen: set[str] = set()
+    for i, opt in enumerate(options):
+        p = f"{path}[{i}]"
+        if not isinstance(opt, dict) or set(opt) != {"value", "label"}:
+            out.append(Problem(p, 'an option is {"value": "...", "label": {"id", "en"}}'))
+            continue
+        if not isinstance(opt["value"], str) or not opt["value"].strip():
+            out.append(Problem(f"{p}.value", "must be a non-empty string"))
+        elif opt["value"] in seen:
+            out.append(Problem(f"{p}.value", f"duplicate option value {opt['value']!r}"))
+        else:
+            seen.add(opt["value"])
+        out += _label_problems(opt["label"], f"{p}.label")
+    return out
+
+
+def _documents_problems(docs: Any) -> list[Problem]:
+    if not isinstance(docs, list):
+        return [Problem("required_documents", "must be a list")]
+    out: list[Problem] = []
+    seen: set[str] = set()
+    for i, doc in enumerate(docs):
+        p = f"required_documents[{i}]"
+        if not isinstance(doc, dict):
+            out.append(Problem(p, "a document must be an object"))
+            continue
+        extra = set(doc) - {"code", "label", "kind", "required", "help"}
+        out += [Problem(f"{p}.{k}", "is not a document setting") for k in sorted(extra)]
+        code = doc.get("code")
+        if not isinstance(code, str) or not _SLUG.fullmatch(code):
+            out.append(Problem(f"{p}.code", 'must be a lower-case code such as "ktp"'))
+        elif code in seen:
+            out.append(Problem(f"{p}.code", f"duplicate document code {code!r}"))
+        else:
+            seen.add(code)
+        out += _label_problems(doc.get("label"), f"{p}.label")
+        if "help" in doc:
+            out += _label_problems(doc["help"], f"{p}.help")
+        if "kind" in doc and not (isinstance(doc["kind"], str) and _SLUG.fullmatch(doc["kind"])):
+            out.append(Problem(f"{p}.kind", "must be a lower-case code"))
+        if "required" in doc and not isinstance(doc["required"], bool):
+            out.append(Problem(f"{p}.required", "must be true or false"))
+    return out
+
+
+def iter_fields(definition: dict[str, Any]) -> list[dict[str, Any]]:
+    return [f for s in definition.get("sections", []) for f in s.get("fields", [])]
+
+
+def definition_problems(definition: Any) -> list[Problem]:
+    """Everything wrong with a form definition; an empty list means it can be used."""
+    if not isinstance(definition, dict):
+        return [Problem("", "a form definition must be a JSON object")]
+    out: list[Problem] = []
+    allowed = {"version", "purpose_notice", "required_documents", "sections"}
+    out += [Problem(k, "is not a form setting") for k in sorted(set(definition) - allowed)]
+    if not (_is_int(definition.get("version")) and definition["version"] >= 1):
+        out.append(Problem("version", "must be a whole number from 1"))
+    out += _label_problems(definition.get("purpose_notice"), "purpose_notice")
+    out += _documents_problems(definition.get("required_documents", []))
+    sections = definition.get("sections")
+    if not isinstance(sections, list) or not sections:
+        return [*out, Problem("sections", "needs at least one section")]
+
+    by_name: dict[str, dict[str, Any]] = {}
+    for si, section in enumerate(sections):
+        sp = f"sections[{si}]"
+        if not isinstance(section, dict):
+            out.append(Problem(sp, "a section must be an object"))
+            continue
+        out += [
+            Problem(f"{sp}.{k}", "is not a section setting")
+            for k in sorted(set(section) - {"title", "description", "fields"})
+        ]
+        out += _label_problems(section.get("title"), f"{sp}.title")
+        if "description" in section:
+            out += _label_problems(section["description"], f"{sp}.description")
+        fields = section.get("fields")
+        if not isinstance(fields, list) or not fields:
+            out.append(Problem(f"{sp}.fields", "a section needs at least one field"))
+            continue
+        for fi, f in enumerate(fields):
+            fp = f"{sp}.fields[{fi}]"
+            out += _field_problems(f, fp)
+            name = f.get("name") if isinstance(f, dict) else None
+            if isinstance(name, str):
+                if name in by_name:
+                    out.append(Problem(f"{fp}.name", f"duplicate field name {name!r}"))
+                else:
+                    by_name[name] = f
+    out += _reference_problems(definition, by_name)
+    return out
+
+
+def _reference_problems(definition: dict[str, Any], by_name: dict[str, Any]) -> list[Problem]:
+    out: list[Problem] = []
+    for name, f in by_name.items():
+        for key, want in (("sex_field", "choice"), ("birth_date_field", "date")):
+            if key not in f:
+                continue
+            target = by_name.get(f[key]) if isinstance(f[key], str) else None
+            if target is None or target.get("type") != want:
+                out.append(Problem(f"{name}.{key}", f"must name a {want} field of this form"))
+            elif key == "sex_field":
+                values = {o.get("value") for o in target.get("options", []) if isinstance(o, dict)}
+                if not values <= {"L", "P"}:
+                    out.append(Problem(f"{name}.{key}", 'the sex field\'s options must be "L"/"P"'))
+        if f.get("type") == "checklist" and not definition.get("required_documents"):
+            out.append(Problem(name, "a checklist field needs required_documents"))
+    return out
+
+
+def check_definition(definition: Any) -> dict[str, Any]:
+    problems = definition_problems(definition)
+    if problems:
+        raise FormDefinitionError(problems)
+    return definition
+
+
+def permit_type_problems(data: Any) -> list[Problem]:
+    """Everything wrong with a permit type file (server/reference/permit_types/*.json)."""
+    if not isinstance(data, dict):
+        return [Problem("", "a permit type must be a JSON object")]
+    allowed = {"code", "name", "description", "issuer", "external_system", "external_ref"}
+    allowed |= {"sla_working_days", "fee_rupiah", "forms"}
+    out = [Problem(k, "is not a permit type setting") for k in sorted(set(data) - allowed)]
+    if not (isinstance(data.get("code"), str) and _SLUG.fullmatch(data["code"])):
+        out.append(Problem("code", 'must be a lower-case code such as "nib-umk"'))
+    out += _label_problems(data.get("name"), "name")
+    if "description" in data:
+        out += _label_problems(data["description"], "description")
+    if not (isinstance(data.get("issuer"), str) and data["issuer"].strip()):
+        out.append(Problem("issuer", "must name the issuing authority"))
+    if not isinstance(data.get("external_system", ""), str):
+        out.append(Problem("external_system", "must be text (empty when there is none)"))
+    ref = data.get("external_ref", {"label": {"id": "-", "en": "-"}, "pattern": "."})
+    if not isinstance(ref, dict) or set(ref) != {"label", "pattern"}:
+        out.append(Problem("external_ref", 'must be {"label": {...}, "pattern": "regex"}'))
+    else:
+        out += _label_problems(ref["label"], "external_ref.label")
+        try:
+            re.compile(ref["pattern"])
+        except (re.error, TypeError):
+            out.append(Problem("external_ref.pattern", "is not a valid regular expression"))
+    if not (_is_int(data.get("sla_working_days")) and 0 <= data["sla_working_days"] <= 365):
+        out.append(Problem("sla_working_days", "must be a whole number of working days, 0-365"))
+    if not (_is_int(data.get("fee_rupiah", 0)) and data.get("fee_rupiah", 0) >= 0):
+        out.append(Problem("fee_rupiah", "must be whole rupiah, 0 when free"))
+    forms = data.get("forms")
+    if not isinstance(forms, list) or not forms:
+        return [*out, Problem("forms", "needs at least one form definition")]
+    versions: set[int] = set()
+    for i, form in enumerate(forms):
+        out += [
+            Problem(f"forms[{i}].{p.path}".rstrip("."), p.message)
+            for p in definition_problems(form)
+        ]
+        version = form.get("version") if isinstance(form, dict) else None
+        if not _is_int(version):
+            continue
+        if version in versions:
+            out.append(Problem(f"forms[{i}].version", f"duplicate version {version}"))
+        versions.add(version)
+    return out
+
+
+def check_permit_type(data: Any) -> dict[str, Any]:
+    problems = permit_type_problems(data)
+    if problems:
+        raise FormDefinitionError(problems)
+    return data
+
+
+# --------------------------------------------------------------------------- values
+
+# code → (Indonesian, English); {placeholders} are filled per use.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "required": ("{label_id} wajib diisi.", "{label_en} is required."),
+    "unknown_field": ("Isian ini tidak ada di formulir.", "This field is not part of the form."),
+    "values_not_object": (
+        "Data formulir rusak; isi ulang.",
+        "The form data is damaged; refill it.",
+    ),
+    "text_type": ("Isi dengan teks.", "Enter text."),
+    "text_control": (
+        "Teks berisi karakter tak terlihat; ketik ulang.",
+        "The text holds invisible characters; type it again.",
+    ),
+    "text_too_long": ("Paling banyak {n} karakter.", "At most {n} characters."),
+    "text_too_short": ("Paling sedikit {n} karakter.", "At least {n} characters."),
+    "text_pattern": ("Format tidak sesuai. {hint_id}", "Wrong format. {hint_en}"),
+    "number_type": ("Isi dengan angka.", "Enter a number."),
+    "number_integer": ("Isi dengan bilangan bulat.", "Enter a whole number."),
+    "too_small": ("Paling kecil {n}.", "The minimum is {n}."),
+    "too_large": ("Paling besar {n}.", "The maximum is {n}."),
+    "date_format": (
+        "Tanggal tidak benar; pilih dari kalender.",
+        "Not a real date; pick one from the calendar.",
+    ),
+    "choice_invalid": ("Pilih dari pilihan yang tersedia.", "Pick one of the listed options."),
+    "region_village": ("Pilih sampai desa/kelurahan.", "Pick down to the village."),
+    "region_unknown": (
+        "Kode wilayah {code} tidak dikenal; pilih ulang dari daftar.",
+        "Region code {code} is unknown; pick it again from the list.",
+    ),
+    "image_invalid": (
+        "Foto belum tersimpan dengan benar; ambil foto lagi.",
+        "The picture was not stored properly; take it again.",
+    ),
+    "image_type": ("Foto harus JPEG, PNG atau WebP.", "The picture must be JPEG, PNG or WebP."),
+    "image_size": (
+        "Ukuran foto tidak wajar (paling besar 20 MB).",
+        "The picture size is implausible (20 MB at most).",
+    ),
+    "image_kind": (
+        "Foto ini untuk isian lain; ambil foto yang diminta.",
+        "This picture belongs to another field; take the one asked for.",
+    ),
+    "gps_invalid": (
+        "Lokasi GPS tidak lengkap; ambil lokasi lagi.",
+        "The GPS location is incomplete; capture it again.",
+    ),
+    "gps_outside_indonesia": (
+        "Titik GPS berada di luar Indonesia; ambil lokasi lagi.",
+        "The GPS point is outside Indonesia; capture it again.",
+    ),
+    "gps_inaccurate": (
+        "Akurasi GPS {acc} m (batas {limit} m); ambil ulang di tempat terbuka bila bisa.",
+        "GPS accuracy is {acc} m (limit {limit} m); retake it in the open if possible.",
+    ),
+    "gps_future": (
+        "Waktu GPS di masa depan: periksa jam tablet.",
+        "The GPS time is in the future: check the tablet's clock.",
+    ),
+    "checklist_invalid": (
+        "Dokumen tidak dikenal atau ganda: {codes}.",
+        "Unknown or repeated documents: {codes}.",
+    ),
+    "documents_missing": (
+        "Dokumen belum lengkap: {docs_id}.",
+        "Documents still missing: {docs_en}.",
+    ),
+}
+
+
+def issue(code: str, **kw: Any) -> Issue:
+    id_text, en_text = MESSAGES[code]
+    return Issue(code, id_text.format(**kw), en_text.format(**kw))
+
+
+@dataclass
+class FormCheck:
+    """Cleaned values plus per-field errors (refuse) and warnings (accept, flag)."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, list[Issue]] = field(default_factory=dict)
+    warnings: dict[str, list[Issue]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict[str, Any]:
+        def dump(d: dict[str, list[Issue]]) -> dict[str, list[dict[str, Any]]]:
+            return {k: [i.as_dict() for i in issues] for k, issues in d.items()}
+
+        return {"errors": dump(self.errors), "warnings": dump(self.warnings)}
+
+
+@dataclass
+class _Context:
+    definition: dict[str, Any]
+    values: dict[str, Any]
+    regions: RegionLookup | None
+    now: dt.datetime
+
+    @property
+    def today(self) -> dt.date:
+        return self.now.astimezone(WITA).date()
+
+
+Checked = tuple[Any, list[Issue], list[Issue]]  # cleaned value, errors, warnings
+
+
+def _fail(code: str, **kw: Any) -> Checked:
+    return None, [issue(code, **kw)], []
+
+
+def _from(result: v.Result) -> Checked:
+    return result.value, list(result.errors), list(result.warnings)
+
+
+def _empty(value: Any) -> bool:
+    blank = isinstance(value, str) and not value.strip()
+    return value is None or value == [] or value == {} or blank
+
+
+def _iso_date(value: Any) -> dt.date | None:
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _in_bounds(f: dict[str, Any], value: Any, show: Callable[[Any], str]) -> Checked:
+    if "min" in f and value < f["min"]:
+        return _fail("too_small", n=show(f["min"]))
+    if "max" in f and value > f["max"]:
+        return _fail("too_large", n=show(f["max"]))
+    return value, [], []
+
+
+def _text(f: dict[str, Any], value: Any, ctx: _Context) -> Checked:
+    if not isinstance(value, str):
+        return _fail("text_type")
+    text = value.strip()
+    allowed = "\n\t" if f["type"] == "textarea" else ""
+    if any(ord(c) < 32 and c not in allowed for c in text):
+        return _fail("text_control")
+    if len(text) > f.get("max_length", DEFAULT_MAX_LENGTH[f["type"]]):
+        return _fail("text_too_long", n=f.get("max_length", DEFAULT_MAX_LENGTH[f["type"]]))
+    if len(text) < f.get("min_length", 0):
+        return _fail("text_too_short", n=f["min_length"])
+    if "pattern" in f and not re.fullmatch(f["pattern"], text):
+        hint = f.get("help", {"id": "Periksa kembali isian.", "en": "Check the entry."})
+        return _fail("text_pattern", hint_id=hint["id"], hint_en=hint["en"])
+    return text, [], []
+
+
+def _number(f: dict[str, Any], value: Any, ctx: _Context) -> Checked:
+    if not _is_number(value):
+        return _fail("number_type")
+    if f.get("integer") and not float(value).is_integer():
+        return _fail("number_integer")
+    return _in_bounds(f, int(value) if f.get("integer") else value, str)
+
+
+def _date(f: dict[str, Any], value: Any, ctx: _Context) -> Checked:
+    day = _iso_date(value)
+    if day is None:
+        return _fail("date_format")
+    bounds = {k: _date_bound(f[k]) or ctx.today for k in ("min", "max") if k in f}
+    _, errors, _ = _in_bounds(bounds, day, lambda d: d.strftime("%d-%m-%Y"))
+    return (None if errors else day.isoformat()), errors, []
+
+
+def _choice(f: dict[str, Any], value: Any, ctx: _Context) -> Checked:
+    allowed = [o["value"] for o in f["options"]]
+    if not f.get("multiple"):
+        return (value, [], []) if value in allowed else _fail("choice_invalid")
+    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+        return _fail("choice_invalid")
+    if len(set(value)) != len(value) or not set(value) <= set(allowed):
+        return _fail("choice_invalid")
+    return [a for a in allowed if a in value], [], []
+
+
+def _region(f: dict[str, Any], value: Any, ctx: _Context) -> Checked:
+    code = v.parse_region_code(value if isinstance(value, str) else None)
+    if code.level != "village":
+        return _fail("region_village")
+    if ctx.regions is not None and not ctx.regions(code.value):
+        return _fail("region_unknown", code=code.value)
+    return code.value, [], []
+
+
+def _nik(f: dict[str, Any], value: Any, ctx: _Context) -> Checked:
+    sex = ctx.values.get(f.get("sex_field", ""))
+    result = v.parse_nik(
+        value if isinstance(value, str) else None,
+        known_region_codes=ctx.regions,
+        stated_birth_date=_iso_date(ctx.values.get(f.get("birth_date_field", ""))),
+        stated_sex=sex if sex in ("L", "P") else None,
+        today=ctx.today,
+    )
+    return _from(result)
+
+
+def _phone(f: dict[str, Any], value: Any, ctx: _Context) -> Checked:
+    text = value if isinstance(value, str) else None
+    return _from(v.parse_phone(text, require_mobile=f.get("mobile", False)))
+
+
+def _email(f: dict[str, Any], value: Any, ctx: _Context) -> Checked:
+    return _from(v.parse_email(value if isinstance(value, str) else None))
+
+
+def _rupiah(f: dict[str, Any], value: Any, ctx: _Context) -> Checked:
+    result = v.parse_rupiah(value)
+    return _in_bounds(f, result.value, v.format_rupiah) if result.ok else _from(result)
+
+
+def _image(f: dict[str, Any], value: Any, ctx: _Context) -> Checked:
+    if not isinstance(value, dict) or not set(value) >= IMAGE_KEYS:
+        return _fail("image_invalid")
+    if set(value) - IMAGE_KEYS - IMAGE_OPTIONAL_KEYS:
+        return _fail("image_invalid")
+    if not (isinstance(value["sha256"], str) and _SHA256.fullmatch(value["sha256"])):
+        return _fail("image_invalid")
+    if value["content_type"] not in IMAGE_TYPES:
+        return _fail("image_type")
+    if not (_is_int(value["size"]) and 0 < value["size"] <= MAX_IMAGE_BYTES):
+        return _fail("image_size")
+    if value["kind"] != ("signature" if f["type"] == "signature" else f["kind"]):
+        return _fail("image_kind")
+    return {**value, "sha256": value["sha256"].lower()}, [], []
+
+
+def _gps(f: dict[str, Any], value: Any, ctx: _Context) -> Checked:
+    if not isinstance(value, dict) or set(value) != GPS_KEYS:
+        return _fail("gps_invalid")
+    lat, lon, acc = value["lat"], value["lon"], value["accuracy_m"]
+    if not all(_is_number(x) for x in (lat, lon, acc)):
+        return _fail("gps_invalid")
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180 and acc >= 0):
+        return _fail("gps_invalid")
+    try:
+        taken = dt.datetime.fromisoformat(value["captured_at"])
+    except (TypeError, ValueError):
+        return _fail("gps_invalid")
+    if taken.tzinfo is None:
+        return _fail("gps_invalid")
+    warnings = []
+    south, north, west, east = INDONESIA_BOX
+    if not (south <= lat <= north and west <= lon <= east):
+        warnings.append(issue("gps_outside_indonesia"))
+    limit = f.get("max_accuracy_m", DEFAULT_MAX_ACCURACY_M)
+    if acc > limit:
+        warnings.append(issue("gps_inaccurate", acc=round(acc), limit=round(limit)))
+    if taken > ctx.now + dt.timedelta(minutes=10):
+        warnings.append(issue("gps_future"))
+    return dict(value), [], warnings
+
+
+def _checklist(f: dict[str, Any], value: Any, ctx: _Context) -> Checked:
+    docs = ctx.definition.get("required_documents", [])
+    codes = [d["code"] for d in docs]
+    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+        return _fail("checklist_invalid", codes="?")
+    wrong = sorted(set(value) - set(codes)) or sorted({x for x in value if value.count(x) > 1})
+    if wrong:
+        return _fail("checklist_invalid", codes=", ".join(wrong))
+    missing = [d for d in docs if d.get("required", True) and d["code"] not in value]
+    warnings = []
+    if missing:
+        docs_id = ", ".join(d["label"]["id"] for d in missing)
+        docs_en = ", ".join(d["label"]["en"] for d in missing)
+        warnings.append(issue("documents_missing", docs_id=docs_id, docs_en=docs_en))
+    return [c for c in codes if c in value], [], warnings
+
+
+_CHECKERS: dict[str, Callable[[dict[str, Any], Any, _Context], Checked]] = {
+    "text": _text,
+    "textarea": _text,
+    "number": _number,
+    "date": _date,
+    "choice": _choice,
+    "region": _region,
+    "nik": _nik,
+    "phone": _phone,
+    "email": _email,
+    "rupiah": _rupiah,
+    "photo": _image,
+    "signature": _image,
+    "gps": _gps,
+    "checklist": _checklist,
+}
+
+
+def validate_values(
+    definition: dict[str, Any],
+    values: Any,
+    *,
+    known_region_codes: RegionLookup | None = None,
+    now: dt.datetime | None = None,
+    partial: bool = False,
+) -> FormCheck:
+    """Check submitted values against a definition (which is checked first).
+
+    ``partial`` (a draft) skips the required check. ``known_region_codes(code)`` answers whether
+    a dotted region code exists; without it region fields are only checked for shape.
+    Raises ``FormDefinitionError`` if the definition itself is broken.
+    """
+    check_definition(definition)
+    result = FormCheck()
+    if not isinstance(values, dict):
+        result.errors["_form"] = [issue("values_not_object")]
+        return result
+    ctx = _Context(definition, values, known_region_codes, now or dt.datetime.now(dt.UTC))
+    fields = iter_fields(definition)
+    for extra in sorted(set(values) - {f["name"] for f in fields}):
+        result.errors[extra] = [issue("unknown_field")]
+    for f in fields:
+        name, value = f["name"], values.get(f["name"])
+        if _empty(value):
+            if f.get("required") and not partial:
+                label = f["label"]
+                result.errors[name] = [
+                    issue("required", label_id=label["id"], label_en=label["en"])
+                ]
+            continue
+        cleaned, errors, warnings = _CHECKERS[f["type"]](f, value, ctx)
+        if errors:
+            result.errors[name] = errors
+        else:
+            result.values[name] = cleaned
+        if warnings:
+            result.warnings[name] = warnings
+    return result

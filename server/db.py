@@ -52,7 +52,8 @@ async def init_db(settings: Settings) -> None:
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     try:
-        await Tortoise.init(config=tortoise_config(settings))
+        # Global fallback: request tasks do not inherit the lifespan task's context.
+        await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
         await check_sqlite_pragmas(settings)
     except OSError as exc:
         raise DatabaseError(f"cannot reach the database ({settings.database_url}): {exc}") from exc

@@ -154,10 +154,11 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    def __init__(self, url: str, process: subprocess.Popen[bytes], log: Path, handle) -> None:  # type: ignore[no-untyped-def]
         self.url = url
         self.process = process
         self.log = log
+        self.handle = handle
 
 
 def start_server(
@@ -188,20 +189,22 @@ def start_server(
         ],
         cwd=ROOT,
         env=env,
-        stdout=log.open("wb"),
+        stdout=(handle := log.open("wb")),
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            handle.close()
             raise RuntimeError(f"server exited early:\n{log.read_text()}")
         try:
             if httpx.get(url + "/healthz", timeout=1).status_code in (200, 503):
-                return LiveServer(url, process, log)
+                return LiveServer(url, process, log, handle)
         except httpx.HTTPError:
             time.sleep(0.1)
     process.kill()
+    handle.close()
     raise RuntimeError(f"server did not start in 30 s:\n{log.read_text()}")
 
 
@@ -211,6 +214,8 @@ def stop_server(server: LiveServer) -> None:
         server.process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         server.process.kill()
+        server.process.wait()
+    server.handle.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,192 @@
+"""A loopback link emulator: a TCP proxy with a bandwidth cap, one-way latency and cuts.
+
+Used by bench/upload.py and tests/uploads (no `tc netem` in CI sandboxes). Model:
+
+- each direction is one link shared by all connections: a chunk of n bytes occupies it for
+  n / rate seconds, then arrives latency seconds later;
+- `cut_every=N`: after every N bytes read from clients (counted over all connections,
+  headers included) the proxy stops reading, lets the bytes already on the wire arrive, then
+  resets both sides of that connection (RST), as when a mobile link drops;
+- `handshake=True` adds one round trip before a new connection's first byte arrives (TCP's
+  three-way handshake, which a loopback connect() does not pay).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import struct
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+
+_READ = 8192
+
+
+@dataclass
+class Link:
+    rate: float | None = None  # bytes per second per direction; None = unlimited
+    latency: float = 0.0  # one-way seconds
+    cut_every: int | None = None
+    handshake: bool = False
+
+
+@dataclass
+class Stats:
+    up_bytes: int = 0  # client → server, everything the clients put on the link
+    down_bytes: int = 0
+    connections: int = 0
+    cuts: int = 0
+
+
+class _Direction:
+    def __init__(self, rate: float | None) -> None:
+        self.rate = rate
+        self.free_at = 0.0
+
+    async def occupy(self, n: int) -> float:
+        """Wait while n bytes are serialised onto the link; return when they left it."""
+        now = time.monotonic()
+        if self.rate is None:
+            return now
+        start = max(now, self.free_at)
+        self.free_at = start + n / self.rate
+        await asyncio.sleep(self.free_at - now)
+        return self.free_at
+
+
+def _reset(writer: asyncio.StreamWriter) -> None:
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        with suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()
+
+
+class Proxy:
+    def __init__(self, upstream_port: int, link: Link) -> None:
+        self.upstream_port = upstream_port
+        self.link = link
+        self.stats = Stats()
+        self.up = _Direction(link.rate)
+        self.down = _Direction(link.rate)
+        self.next_cut = link.cut_every
+
+    async def _pump(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        direction: _Direction,
+        upstream: bool,
+        start_delay: float,
+        cut: asyncio.Event,
+    ) -> None:
+        queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+
+        async def deliver() -> None:
+            while True:
+                at, data = await queue.get()
+                if data == b"":
+                    return
+                await asyncio.sleep(max(0.0, at - time.monotonic()))
+                writer.write(data)
+                await writer.drain()
+
+        sender = asyncio.create_task(deliver())
+        first = True
+        try:
+            while not cut.is_set():
+                size = _READ
+                if upstream and self.next_cut is not None:
+                    size = min(size, self.next_cut - self.stats.up_bytes)
+                data = await reader.read(size)
+                if not data:
+                    break
+                if upstream:
+                    self.stats.up_bytes += len(data)
+                else:
+                    self.stats.down_bytes += len(data)
+                left = await direction.occupy(len(data))
+                at = left + self.link.latency + (start_delay if first else 0.0)
+                first = False
+                queue.put_nowait((at, data))
+                if upstream and self.next_cut is not None and self.stats.up_bytes >= self.next_cut:
+                    self.next_cut += self.link.cut_every or 0
+                    self.stats.cuts += 1
+                    queue.put_nowait((0.0, b""))
+                    await sender  # what was on the wire arrives, then the link drops
+                    cut.set()
+                    return
+            queue.put_nowait((0.0, b""))
+            await sender
+            if not cut.is_set() and writer.can_write_eof():
+                writer.write_eof()
+        except (ConnectionError, OSError):
+            cut.set()
+        finally:
+            sender.cancel()
+
+    async def _handle(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        self.stats.connections += 1
+        try:
+            server_r, server_w = await asyncio.open_connection("127.0.0.1", self.upstream_port)
+        except OSError:
+            _reset(client_w)
+            return
+        cut = asyncio.Event()
+        rtt = 2 * self.link.latency if self.link.handshake else 0.0
+        up = asyncio.create_task(self._pump(client_r, server_w, self.up, True, rtt, cut))
+        down = asyncio.create_task(self._pump(server_r, client_w, self.down, False, 0.0, cut))
+        cut_waiter = asyncio.create_task(cut.wait())
+        both = asyncio.gather(up, down, return_exceptions=True)
+        try:
+            await asyncio.wait({cut_waiter, both}, return_when="FIRST_COMPLETED")
+        except asyncio.CancelledError:
+            cut.set()  # proxy shutdown: reset this connection and end quietly
+        finally:
+            cut_waiter.cancel()
+            if cut.is_set() or not both.done():
+                up.cancel()
+                down.cancel()
+                _reset(server_w)
+                _reset(client_w)
+            else:
+                client_w.close()
+                server_w.close()
+            await asyncio.gather(both, cut_waiter, return_exceptions=True)
+
+
+@contextmanager
+def run_proxy(upstream_port: int, link: Link) -> Iterator[tuple[int, Proxy]]:
+    """Start the proxy on 127.0.0.1 in a background thread; yields (port, proxy)."""
+    proxy = Proxy(upstream_port, link)
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    ports: list[int] = []
+    stop: list[asyncio.Event] = []
+
+    async def main() -> None:
+        stop.append(asyncio.Event())
+        server = await asyncio.start_server(proxy._handle, "127.0.0.1", 0)
+        ports.append(server.sockets[0].getsockname()[1])
+        ready.set()
+        await stop[0].wait()
+        server.close()
+        current = asyncio.current_task()
+        tasks = [t for t in asyncio.all_tasks() if t is not current]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
+    thread.start()
+    if not ready.wait(10):
+        raise RuntimeError("proxy did not start")
+    try:
+        yield ports[0], proxy
+    finally:
+        loop.call_soon_threadsafe(stop[0].set)
+        thread.join(10)
+        loop.close()

@@ -1,0 +1,37 @@
+"""Limits and hooks the application injects into the upload component."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+
+Principal = Any
+Metadata = dict[str, str]
+Authenticate = Callable[[Request], Awaitable[Principal]]
+OnComplete = Callable[[Principal, Metadata, str], Awaitable[None]]
+# Called before an upload is created: may refuse (raise UploadError) and returns how many
+# bytes the application named by metadata["record_id"] already holds (for the per-app cap).
+BeforeCreate = Callable[[Principal, Metadata, int], Awaitable[int]]
+
+DEFAULT_KINDS = frozenset(
+    {"ktp", "business_photo", "product_photo", "location_photo", "signature", "document", "other"}
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_bytes: int = 10 * 1024 * 1024
+    max_application_bytes: int = 60 * 1024 * 1024
+    # Checked from the header before Pillow decodes anything. 60 MP keeps a 50 MP phone
+    # photo and stays under Pillow's own 89 MP warning threshold.
+    max_pixels: int = 60_000_000
+    expire_seconds: int = 7 * 24 * 3600
+    # A PATCH whose body stalls this long is ended (bytes kept) so its lock is freed.
+    idle_timeout_seconds: float = 30.0
+    kinds: frozenset[str] = field(default=DEFAULT_KINDS)
+    # Re-encoded JPEG/WebP quality for the sanitised derivative.
+    reencode_quality: int = 88
+    thumbnail_px: int = 320

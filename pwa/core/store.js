@@ -87,6 +87,7 @@ export class Store {
    */
   async mutate(recordId, build, { hlc } = {}) {
     const tx = this.db.transaction(["records", "outbox", "meta"], "readwrite");
+    return atomically(tx, async () => {
     const meta = tx.objectStore("meta");
     let next = (await meta.get("next_mutation_id")) ?? 1;
     const queued = [];
@@ -99,8 +100,8 @@ export class Store {
     for (const m of queued) tx.objectStore("outbox").add(m);
     meta.put(next, "next_mutation_id");
     if (updated) tx.objectStore("records").put({ ...updated, updated_at: this.now().toISOString() });
-    await tx.done;
     return queued;
+    });
   }
 
   /** Turn a draft (or a new record) into a submitted application. */
@@ -158,6 +159,7 @@ export class Store {
    */
   async ackPush(answer) {
     const tx = this.db.transaction(["records", "outbox", "meta"], "readwrite");
+    return atomically(tx, async () => {
     const outbox = tx.objectStore("outbox");
     const records = tx.objectStore("records");
     let removed = 0;
@@ -185,8 +187,8 @@ export class Store {
       }
       tx.objectStore("meta").put(last, "last_mutation_id");
     }
-    await tx.done;
     return removed;
+    });
   }
 
   /** The server expects mutation id `expected` next: renumber the queue from there. */
@@ -205,6 +207,7 @@ export class Store {
   /** Store one pulled page and its cursor in ONE transaction. */
   async applyPullPage(page) {
     const tx = this.db.transaction(["records", "outbox", "conflicts", "photos", "meta"], "readwrite");
+    return atomically(tx, async () => {
     const records = tx.objectStore("records");
     const outboxIdx = tx.objectStore("outbox").index("record_id");
     for (const server of page.records || []) {
@@ -231,7 +234,7 @@ export class Store {
     const meta = tx.objectStore("meta");
     await meta.put(page.cursor ?? null, "cursor");
     if (Number.isInteger(page.last_mutation_id)) await meta.put(page.last_mutation_id, "server_last_mutation_id");
-    await tx.done;
+    });
   }
 
   conflictsFor(recordId) {
@@ -319,6 +322,24 @@ export class Store {
     this.db.close();
     if (this.deleteDB) await this.deleteDB(this.name);
   }
+}
+
+/** Run fn inside tx; any error aborts the whole transaction, so nothing is half-written. */
+async function atomically(tx, fn) {
+  let result;
+  try {
+    result = await fn();
+  } catch (err) {
+    try {
+      tx.abort();
+    } catch {
+      // already finished or aborted
+    }
+    await tx.done.catch(() => {});
+    throw err;
+  }
+  await tx.done;
+  return result;
 }
 
 function attachArgs(recordId, f) {

@@ -1,0 +1,35 @@
+// Enrollment, logout and the revocation wipe.
+import { getStore, forgetStore } from "./db.js";
+import { stopSync } from "./sync-client.js";
+
+export async function saveEnrollment(answer) {
+  const store = await getStore();
+  await store.setMeta("token", answer.token);
+  await store.setMeta("device_id", answer.device_id);
+  await store.setMeta("client_id", String(answer.device_id));
+  await store.setMeta("user", answer.user);
+  await store.setMeta("enrolled_at", new Date().toISOString());
+}
+
+/** Forget everything on this device: data, cached app, service worker. */
+export async function wipeDevice() {
+  stopSync();
+  try {
+    const store = await getStore();
+    await store.wipe();
+  } catch {
+    // already gone
+  }
+  forgetStore();
+  if (self.caches) for (const k of await caches.keys()) await caches.delete(k);
+  const regs = (await navigator.serviceWorker?.getRegistrations?.()) || [];
+  for (const r of regs) await r.unregister();
+}
+
+/** Logout keeps the app shell but removes the device's data and token. */
+export async function logout() {
+  stopSync();
+  const store = await getStore();
+  await store.wipe();
+  forgetStore();
+}

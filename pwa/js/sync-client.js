@@ -1,0 +1,135 @@
+// Connects the DOM-free SyncEngine to the browser: fetch, tus uploads, triggers (online
+// event, timer with backoff, Background Sync via the service worker, the button).
+import { SyncEngine } from "../core/sync.js";
+import { postJson, authHeaders } from "./api.js";
+import { getStore } from "./db.js";
+
+const IDLE_PULL_MS = 10 * 60_000;
+let engine = null;
+const listeners = new Set();
+
+export function onSyncEvent(fn) {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+const emit = (event, detail) => {
+  for (const fn of listeners) fn(event, detail);
+};
+
+let tusPromise = null;
+function loadTus() {
+  if (!tusPromise) {
+    tusPromise = new Promise((resolve, reject) => {
+      if (window.tus) return resolve(window.tus);
+      const s = document.createElement("script");
+      s.src = new URL("../vendor/tus.min.js", import.meta.url).href;
+      s.onload = () => resolve(window.tus);
+      s.onerror = () => {
+        tusPromise = null;
+        reject(new Error("tus-js-client not available"));
+      };
+      document.head.append(s);
+    });
+  }
+  return tusPromise;
+}
+
+/** Upload one stored photo with tus; resolves when the server has every byte. */
+async function uploadOne(tus, photo, headers, onProgress) {
+  await new Promise((resolve, reject) => {
+    const upload = new tus.Upload(photo.blob, {
+      endpoint: "/api/uploads/",
+      // The resource is named by the hash, so an interrupted or already-finished upload
+      // resumes (or completes at once) instead of starting a second copy.
+      uploadUrl: `/api/uploads/${photo.sha256}`,
+      headers,
+      metadata: {
+        sha256: photo.sha256,
+        filename: photo.name || `${photo.kind}-${photo.sha256.slice(0, 12)}.jpg`,
+        filetype: photo.content_type || "image/jpeg",
+        record_id: photo.record_id,
+        kind: photo.kind,
+      },
+      uploadDataDuringCreation: true,
+      storeFingerprintForResuming: false,
+      retryDelays: [0, 1000, 3000, 5000],
+      onShouldRetry: (err) => {
+        const status = err?.originalResponse?.getStatus?.();
+        return !(status && status >= 400 && status < 500 && status !== 409 && status !== 423);
+      },
+      onProgress: (sent, total) => onProgress(sent, total),
+      onError: reject,
+      onSuccess: resolve,
+    });
+    upload.start();
+  });
+}
+
+function makeUploader(store) {
+  return {
+    async uploadAll(progress) {
+      const pending = await store.pendingUploads();
+      if (pending.length === 0) return;
+      const tus = await loadTus();
+      const headers = await authHeaders();
+      let i = 0;
+      for (const p of pending) {
+        i++;
+        try {
+          await uploadOne(tus, p, headers, (sent, total) => progress({ done: i - 1, total: pending.length, bytes: sent, bytesTotal: total }));
+        } catch (err) {
+          const status = err?.originalResponse?.getStatus?.();
+          const body = err?.originalResponse?.getBody?.();
+          if (status === 401 && String(body).includes("device_revoked")) throw Object.assign(new Error("revoked"), { kind: "revoked" });
+          throw Object.assign(new Error(`upload failed: ${err.message}`), { kind: status ? "upload" : "network" });
+        }
+        await store.markUploaded(p.sha256);
+        progress({ done: i, total: pending.length });
+      }
+    },
+  };
+}
+
+export async function startSync() {
+  if (engine) return engine;
+  const store = await getStore();
+  const clientId = await store.getMeta("client_id");
+  engine = new SyncEngine({
+    store,
+    clientId,
+    post: (path, body) => postJson(path, body),
+    uploader: makeUploader(store),
+    emit: (event, detail) => {
+      if (event === "done") engine.schedule(IDLE_PULL_MS);
+      emit(event, detail);
+    },
+  });
+  window.addEventListener("online", () => engine.sync("online"));
+  navigator.serviceWorker?.addEventListener("message", (e) => {
+    if (e.data?.type === "background-sync") {
+      engine.sync("background").then((r) => e.source?.postMessage({ type: "background-sync-done", ok: !!r?.ok }));
+    }
+  });
+  if (navigator.onLine) engine.sync("start");
+  return engine;
+}
+
+export function syncNow(reason = "button") {
+  return engine ? engine.sync(reason) : Promise.resolve({ ok: false });
+}
+
+export function stopSync() {
+  engine?.stop();
+  engine = null;
+}
+
+/** Ask the browser to wake us when a connection returns (Chromium's Background Sync). */
+export async function requestBackgroundSync() {
+  try {
+    const reg = await navigator.serviceWorker?.ready;
+    await reg?.sync?.register("jb-outbox");
+  } catch {
+    // not supported or not allowed: the online event and the timer still cover it
+  }
+  if (navigator.onLine) syncNow("queued");
+}

@@ -17,11 +17,11 @@ from server.settings import Settings
 REFERENCE = Path(__file__).resolve().parent.parent / "reference"
 
 DEMO_USERS = [
-    ("petugas", "Rahmat Hidayat", Role.OFFICER, "DPMPTSP-6371", ["63.71", "63.03"]),
-    ("petugas2", "Siti Aminah", Role.OFFICER, "DPMPTSP-6303", ["63.03"]),
-    ("verifikator", "Dewi Lestari", Role.VERIFIER, "DPMPTSP-6371", ["63.71", "63.03"]),
-    ("supervisor", "Budi Santoso", Role.SUPERVISOR, "DPMPTSP-63", ["63"]),
-    ("admin", "Admin Jemput Bola", Role.ADMIN, "DPMPTSP-63", []),
+    ("petugas", "Rahmat Hidayat", Role.OFFICER, "dpmptsp-banjarmasin", ["63.71", "63.03"]),
+    ("petugas2", "Siti Aminah", Role.OFFICER, "dpmptsp-banjar", ["63.03"]),
+    ("verifikator", "Dewi Lestari", Role.VERIFIER, "dpmptsp-banjarmasin", ["63.71", "63.03"]),
+    ("supervisor", "Budi Santoso", Role.SUPERVISOR, "dpmptsp-kalsel", ["63"]),
+    ("admin", "Admin Jemput Bola", Role.ADMIN, "dpmptsp-kalsel", []),
 ]
 
 
@@ -94,12 +94,13 @@ async def _permit_types() -> None:
             name_en=spec["name"]["en"],
             issuer=spec.get("issuer", ""),
             external_system=spec.get("external_system", ""),
-            sla_days=spec["sla_days"],
-            meta={k: v for k, v in spec.items() if k not in ("form", "name", "code")},
+            sla_days=spec["sla_working_days"],
+            meta={k: v for k, v in spec.items() if k not in ("forms", "name", "code")},
         )
-        await FormDefinition.create(
-            permit_type=permit, version=spec["form"]["version"], definition=spec["form"]
-        )
+        for form in spec["forms"]:
+            await FormDefinition.create(
+                permit_type=permit, version=form["version"], definition=form
+            )
 
 
 __all__ = ["Region", "describe", "load"]

@@ -432,7 +432,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-def issue(code: str, **kw: Any) -> Issue:
+def issue(code: str, /, **kw: Any) -> Issue:
     id_text, en_text = MESSAGES[code]
     return Issue(code, id_text.format(**kw), en_text.format(**kw))
 
@@ -471,7 +471,7 @@ class _Context:
 Checked = tuple[Any, list[Issue], list[Issue]]  # cleaned value, errors, warnings
 
 
-def _fail(code: str, **kw: Any) -> Checked:
+def _fail(code: str, /, **kw: Any) -> Checked:
     return None, [issue(code, **kw)], []
 
 

@@ -1,5 +1,5 @@
-// Tiny DOM helpers: elements are built with createElement and textContent only, never
-// innerHTML with data, so a strict CSP and hostile field values are both fine.
+// Tiny DOM helpers: elements are built with createElement and text nodes only, never
+// HTML strings, so a strict CSP and hostile field values are both fine.
 
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);

@@ -677,7 +677,10 @@ def validate_values(
     if not isinstance(values, dict):
         result.errors["_form"] = [issue("values_not_object")]
         return result
-    ctx = _Context(definition, values, known_region_codes, now or dt.datetime.now(dt.UTC))
+    now = now or dt.datetime.now(dt.UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=dt.UTC)
+    ctx = _Context(definition, values, known_region_codes, now)
     fields = iter_fields(definition)
     for extra in sorted(set(values) - {f["name"] for f in fields}):
         result.errors[extra] = [issue("unknown_field")]

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from server import reference
 from server.services.forms import (
@@ -441,6 +443,30 @@ def test_as_dict_is_json_ready() -> None:
 def test_region_shape_only_without_a_lookup() -> None:
     values = {**good_values(), "region": "63.71.05.1099"}
     assert validate_values(small_definition(), values, now=NOW).ok
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner),
+    max_leaves=8,
+)
+FIELD_NAMES = [f["name"] for f in iter_fields(small_definition())]
+
+
+@settings(max_examples=100)
+@given(st.dictionaries(st.sampled_from(FIELD_NAMES), json_values))
+def test_any_json_values_give_an_answer_never_an_exception(values: dict[str, Any]) -> None:
+    merged = {**good_values(), **values}
+    result = check(merged)
+    assert set(result.values).isdisjoint(result.errors)
+    assert set(result.values) | set(result.errors) <= set(merged)
+    json.dumps(result.as_dict())
+
+
+def test_a_naive_now_counts_as_utc() -> None:
+    values = {**good_values(), "location": gps(captured_at="2026-11-28T10:11:00+08:00")}
+    result = validate_values(small_definition(), values, now=NOW.replace(tzinfo=None))
+    assert [w.code for w in result.warnings["location"]] == ["gps_future"]
 
 
 # --------------------------------------------------------------------------- shipped permit types

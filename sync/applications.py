@@ -14,7 +14,7 @@ from sync.mutations import Context, MutationSpec, Registry
 from sync.workflow import DEVICE_EDITABLE, DEVICE_MOVES
 
 PERMIT_TYPE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
-TRACKING_CODE_RE = re.compile(r"^JB-[0-9A-Z]{4}-[0-9A-Z]{4}$")
+TRACKING_CODE_RE = re.compile(r"^JB(-[0-9A-Z]{4}){2,3}$")
 STATUS_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 KIND_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
@@ -71,8 +71,8 @@ def parse_create(args: Any) -> CreateArgs:
             args["tracking_code"],
             "args.tracking_code",
             pattern=TRACKING_CODE_RE,
-            max_len=12,
-            hint="tracking code (JB-XXXX-XXXX, digits and capitals)",
+            max_len=17,
+            hint="tracking code (JB-XXXX-XXXX-XXXX, digits and capitals)",
         ),
         v.string(
             args["status_token"],

@@ -37,9 +37,9 @@ class _State:
 
 
 class MemoryStore(Store):
-    def __init__(self) -> None:
+    def __init__(self, epoch: str | None = None) -> None:
         self.state = _State()
-        self.epoch = uuid.uuid4().hex[:12]
+        self.epoch = epoch or uuid.uuid4().hex[:12]
         self.purged_upto = 0
         self.blobs: set[str] = set()
         self.fail_next_save = False  # tests: simulate a transient failure at commit time

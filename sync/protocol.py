@@ -59,6 +59,8 @@ class PullRequest:
 
 
 def _bad(exc: v.Invalid) -> BadRequest:
+    if exc.path == "request":
+        return BadRequest("invalid_request", f"The request has {exc.message}.")
     return BadRequest("invalid_request", f"{exc.path} {exc.message}.", field=exc.path)
 
 
@@ -72,7 +74,7 @@ def _envelope(body: Any, required: tuple[str, ...], optional: tuple[str, ...]) -
             supported=[PROTOCOL],
         )
     try:
-        v.obj(body, "body", required, optional)
+        v.obj(body, "request", required, optional)
         v.uuid(body["client_id"], "client_id")
         if body.get("sent_at") is not None:
             v.timestamp(body["sent_at"], "sent_at")

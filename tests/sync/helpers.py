@@ -35,8 +35,8 @@ def rid(n: int) -> str:
 
 
 def code(n: int) -> str:
-    digits = f"{n:08d}"
-    return f"JB-{digits[:4]}-{digits[4:]}"
+    digits = f"{n:012d}"
+    return f"JB-{digits[:4]}-{digits[4:8]}-{digits[8:]}"
 
 
 def create(n: int, fields: dict[str, Any] | None = None, permit: str = "siup") -> dict[str, Any]:

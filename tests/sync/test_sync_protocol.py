@@ -28,7 +28,7 @@ def mutation(mid: int, **over: Any) -> dict[str, Any]:
     [
         ([], "invalid_request", "JSON object"),
         (push(protocol=2), "unsupported_protocol", "protocol 1"),
-        (push(extra=1), "invalid_request", "unknown field(s): extra"),
+        (push(extra=1), "invalid_request", "The request has unknown field(s): extra"),
         (push(client_id="ABC"), "invalid_request", "client_id is not a valid lower-case UUID"),
         (push(mutations={}), "invalid_request", "mutations must be an array"),
         (push(mutations=[{"name": "x"}]), "invalid_request", "mutations[0] must be an object"),

@@ -5,6 +5,20 @@ duplicate names, choices without options, dangling references…); ``check_defin
 ``FormDefinitionError`` with that list. ``validate_values`` checks submitted values and
 returns the cleaned values plus per-field errors (refuse) and warnings (accept, flag for a
 person). Both are used by the sync server for rejection reasons and by the back office.
+
+Settings beyond name/type/label/required (any field may also have ``help``/``placeholder``
+labels; any other key is refused so typos surface):
+
+- text: ``min_length``, ``max_length`` (default 200), ``pattern`` (whole-value regex, keep it
+  JS-compatible); textarea: ``min_length``, ``max_length`` (default 4000)
+- number: ``min``, ``max``, ``integer``, ``unit`` (label); values must be JSON numbers
+- date: ``min``, ``max`` as "YYYY-MM-DD" or "today" (WITA); value "YYYY-MM-DD"
+- choice: ``options`` [{value, label}], ``multiple`` (value is then a list)
+- nik: ``sex_field`` (a choice with options L/P), ``birth_date_field`` (a date) to compare with
+- phone: ``mobile`` (refuse landlines); rupiah: ``min``, ``max`` in whole rupiah
+- photo: ``kind``; gps: ``max_accuracy_m`` (warning above it, default 100)
+- sections may have a ``description``; required_documents entries may have ``kind``,
+  ``help`` and ``required`` (default true; a missing required document is a warning)
 """
 
 from __future__ import annotations

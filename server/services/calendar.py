@@ -1,0 +1,57 @@
+"""Working days in the office's time zone: SLA deadlines skip weekends and the holiday table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from server.models import Holiday
+
+
+def is_working_day(day: date, holidays: set[date]) -> bool:
+    return day.weekday() < 5 and day not in holidays
+
+
+def add_working_days(start: date, days: int, holidays: Iterable[date]) -> date:
+    """The date by which ``days`` working days after ``start`` have passed. A service with an
+    SLA of 0 days is due the same day (the next working day if ``start`` is not one)."""
+    if days < 0:
+        raise ValueError("days must not be negative")
+    off = set(holidays)
+    current = start
+    while not is_working_day(current, off):
+        current += timedelta(days=1)
+    remaining = days
+    while remaining:
+        current += timedelta(days=1)
+        if is_working_day(current, off):
+            remaining -= 1
+    return current
+
+
+def working_days_between(start: date, end: date, holidays: Iterable[date]) -> int:
+    """Working days after ``start`` up to and including ``end`` (0 when end <= start)."""
+    off = set(holidays)
+    count = 0
+    current = start
+    while current < end:
+        current += timedelta(days=1)
+        if is_working_day(current, off):
+            count += 1
+    return count
+
+
+def local_date(moment: datetime, timezone: str) -> date:
+    return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+async def holidays_between(start: date, end: date) -> set[date]:
+    return set(await Holiday.filter(date__gte=start, date__lte=end).values_list("date", flat=True))
+
+
+async def due_date(start: datetime, sla_days: int, timezone: str) -> date:
+    begin = local_date(start, timezone)
+    # Generous window: even a month of holidays cannot push the deadline past it.
+    window_end = begin + timedelta(days=sla_days * 2 + 60)
+    return add_working_days(begin, sla_days, await holidays_between(begin, window_end))

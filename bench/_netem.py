@@ -6,7 +6,7 @@ Used by bench/upload.py and tests/uploads (no `tc netem` in CI sandboxes). Model
   n / rate seconds, then arrives latency seconds later;
 - `cut_every=N`: after every N bytes read from clients (counted over all connections,
   headers included) the proxy stops reading, lets the bytes already on the wire arrive, then
-  resets both sides of that connection (RST), as when a mobile link drops;
+  resets the client's side (RST) and closes the server's side, as when a mobile link drops;
 - `handshake=True` adds one round trip before a new connection's first byte arrives (TCP's
   three-way handshake, which a loopback connect() does not pay).
 """
@@ -150,8 +150,11 @@ class Proxy:
             if cut.is_set() or not both.done():
                 up.cancel()
                 down.cancel()
-                _reset(server_w)
+                # The client sees the link die (RST). The server gets a clean close after the
+                # bytes already delivered: an RST would make its kernel drop unread data,
+                # which a real dropped link does not do (the server just stops hearing).
                 _reset(client_w)
+                server_w.close()
             else:
                 client_w.close()
                 server_w.close()

@@ -384,7 +384,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Data formulir rusak; isi ulang.",
         "The form data is damaged; refill it.",
     ),
-    "text_type": ("Isi dengan teks.", "Enter text."),
+    "text_type": ("Isian harus berupa teks.", "This field takes text."),
     "text_control": (
         "Teks berisi karakter tak terlihat; ketik ulang.",
         "The text holds invisible characters; type it again.",
@@ -570,9 +570,11 @@ def _region(f: dict[str, Any], value: Any, ctx: _Context) -> Checked:
 
 
 def _nik(f: dict[str, Any], value: Any, ctx: _Context) -> Checked:
+    if not isinstance(value, str):  # a JSON number cannot carry 16 digits safely in JavaScript
+        return _fail("text_type")
     sex = ctx.values.get(f.get("sex_field", ""))
     result = v.parse_nik(
-        value if isinstance(value, str) else None,
+        value,
         known_region_codes=ctx.regions,
         stated_birth_date=_iso_date(ctx.values.get(f.get("birth_date_field", ""))),
         stated_sex=sex if sex in ("L", "P") else None,
@@ -582,12 +584,15 @@ def _nik(f: dict[str, Any], value: Any, ctx: _Context) -> Checked:
 
 
 def _phone(f: dict[str, Any], value: Any, ctx: _Context) -> Checked:
-    text = value if isinstance(value, str) else None
-    return _from(v.parse_phone(text, require_mobile=f.get("mobile", False)))
+    if not isinstance(value, str):
+        return _fail("text_type")
+    return _from(v.parse_phone(value, require_mobile=f.get("mobile", False)))
 
 
 def _email(f: dict[str, Any], value: Any, ctx: _Context) -> Checked:
-    return _from(v.parse_email(value if isinstance(value, str) else None))
+    if not isinstance(value, str):
+        return _fail("text_type")
+    return _from(v.parse_email(value))
 
 
 def _rupiah(f: dict[str, Any], value: Any, ctx: _Context) -> Checked:

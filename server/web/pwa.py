@@ -27,6 +27,7 @@ VENDOR: dict[str, str] = {
 SHELL_DIRS = ("css", "js", "core", "i18n", "icons")
 CONTENT_TYPES = {
     ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".json": "application/json",
     ".map": "application/json",

@@ -87,6 +87,20 @@ async def test_vendor_allowlist_serves_the_esm_builds(client) -> None:
     assert "export default qrcode" in r.text
 
 
+async def test_every_script_is_served_as_javascript(client) -> None:
+    # Module scripts with any other type are refused by the browser.
+    for path in shell_list((pwa.PWA_DIR / "sw.js").read_text()):
+        if path.endswith(".js"):
+            r = await client.get("/app/" + path)
+            assert r.headers["content-type"].startswith("text/javascript"), path
+
+
+def test_vendor_files_count_in_the_shell_version() -> None:
+    files = set(pwa.shell_files())
+    for rel in pwa.VENDOR.values():
+        assert pwa.NODE_MODULES / rel in files, rel
+
+
 async def test_unchanged_files_answer_304(client) -> None:
     first = await client.get("/app/core/sync.js")
     again = await client.get("/app/core/sync.js", headers={"If-None-Match": first.headers["etag"]})

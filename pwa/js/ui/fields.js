@@ -117,7 +117,7 @@ function region(def, ctx) {
   const mk = (sid, label) => h("select", { id: sid, "aria-label": label });
   const sel = [mk(`${id}-1`, t("region.regency")), mk(`${id}-2`, t("region.district")), mk(`${id}-3`, t("region.village"))];
   const fill = (select, parent, placeholder) => {
-    select.replaceChildren(h("option", { value: "" }, placeholder), (regions.children.get(parent) || []).map((r) => h("option", { value: r.code }, r.name)));
+    select.replaceChildren(h("option", { value: "" }, placeholder), ...(regions.children.get(parent) || []).map((r) => h("option", { value: r.code }, r.name)));
     select.disabled = select.options.length <= 1;
   };
   fill(sel[0], regions.root, t("region.choose_regency"));

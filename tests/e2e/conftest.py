@@ -1,0 +1,198 @@
+"""Browser fixtures for the field app: Debian's Chromium driven by Playwright's async API,
+a persistent profile per test (so "close the browser and reopen it" is real), demo data."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import random
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import BrowserContext, Page, Playwright, async_playwright
+
+from server.services import demo
+from server.settings import Settings
+from tests.conftest import TEST_PASSWORD
+
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Kertak Baru Ilir, Banjarmasin Tengah (in the demo regions).
+GEO = {"latitude": -3.3186, "longitude": 114.5944, "accuracy": 8}
+
+
+@pytest.fixture
+async def demo_data(db: Settings) -> Settings:
+    await demo.load(db, password=TEST_PASSWORD)
+    return db
+
+
+@pytest.fixture
+async def pw(chromium_path: str) -> AsyncIterator[Playwright]:
+    async with async_playwright() as p:
+        yield p
+
+
+async def wait_until(page: Page, expression: str, timeout: float = 15.0) -> Any:
+    """Poll an expression with page.evaluate (wait_for_function would need eval, which the
+    app's CSP forbids)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await page.evaluate(expression)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        await asyncio.sleep(0.1)
+
+
+class Device:
+    """One tablet: a Chromium profile folder that survives closing the browser."""
+
+    def __init__(self, pw: Playwright, chromium: str, base_url: str, profile: Path) -> None:
+        self.pw, self.chromium, self.base, self.profile = pw, chromium, base_url, profile
+        self.ctx: BrowserContext | None = None
+        self.page: Page | None = None
+        self.errors: list[str] = []
+
+    async def open(self, *, offline: bool = False) -> Page:
+        self.ctx = await self.pw.chromium.launch_persistent_context(
+            str(self.profile),
+            executable_path=self.chromium,
+            args=ARGS,
+            headless=True,
+            viewport={"width": 1280, "height": 800},
+            geolocation=GEO,
+            permissions=["geolocation"],
+            locale="id-ID",
+            timezone_id="Asia/Makassar",
+        )
+        await self.ctx.set_offline(offline)
+        self.page = self.ctx.pages[0] if self.ctx.pages else await self.ctx.new_page()
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.set_default_timeout(15_000)
+        return self.page
+
+    async def close(self) -> None:
+        if self.ctx:
+            await self.ctx.close()
+        self.ctx = self.page = None
+
+    async def set_offline(self, offline: bool) -> None:
+        assert self.ctx
+        await self.ctx.set_offline(offline)
+
+    async def goto_app(self, hash_: str = "") -> Any:
+        assert self.page
+        response = await self.page.goto(f"{self.base}/app/{hash_}")
+        await self.page.wait_for_selector("body[data-ready='1']")
+        return response
+
+    async def login(self, username: str = "petugas", password: str = TEST_PASSWORD) -> None:
+        page = self.page
+        assert page
+        await self.goto_app()
+        await page.fill("#username", username)
+        await page.fill("#password", password)
+        await page.click("#login-form button[type=submit]")
+        await page.wait_for_selector("#new-application")
+        await wait_until(page, "navigator.serviceWorker.controller !== null")
+
+    async def idb(self, store: str) -> list[dict[str, Any]]:
+        """Read a whole object store of the app's IndexedDB (blobs reported by size)."""
+        assert self.page
+        return await self.page.evaluate(
+            """(name) => new Promise((resolve, reject) => {
+                const open = indexedDB.open('jemput-bola');
+                open.onerror = () => reject(open.error);
+                open.onsuccess = () => {
+                  const db = open.result;
+                  const req = db.transaction(name).objectStore(name).getAll();
+                  req.onsuccess = () => {
+                    resolve(req.result.map((r) => r && r.blob ? {...r, blob: r.blob.size} : r));
+                    db.close();
+                  };
+                  req.onerror = () => reject(req.error);
+                };
+              })""",
+            store,
+        )
+
+
+@pytest.fixture
+async def device(pw: Playwright, chromium_path: str, live_server, tmp_path: Path):  # type: ignore[no-untyped-def]
+    d = Device(pw, chromium_path, live_server.url, tmp_path / "profile")
+    yield d
+    await d.close()
+
+
+@pytest.fixture(scope="session")
+def camera_jpeg(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 4000×3000 camera-like JPEG of several megabytes (gradient, shapes, sensor noise)."""
+    from PIL import Image, ImageDraw, ImageFilter
+
+    rnd = random.Random(7)
+    w, h = 4000, 3000
+    img = Image.linear_gradient("L").resize((w, h)).convert("RGB")
+    draw = ImageDraw.Draw(img)
+    for _ in range(120):
+        x, y = rnd.randrange(w), rnd.randrange(h)
+        r = rnd.randrange(40, 400)
+        color = (rnd.randrange(256), rnd.randrange(256), rnd.randrange(256))
+        draw.ellipse([x - r, y - r, x + r, y + r], fill=color)
+    noise = Image.effect_noise((w, h), 40).convert("RGB")
+    img = Image.blend(img.filter(ImageFilter.GaussianBlur(2)), noise, 0.25)
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=95)
+    path = tmp_path_factory.mktemp("camera") / "IMG_20261128_101500.jpg"
+    path.write_bytes(buf.getvalue())
+    assert path.stat().st_size > 2_000_000
+    return path
+
+
+async def fill_nib_form(page: Page, photo: Path, *, name: str = "Siti Rahmah") -> None:
+    """Fill every required field of the NIB (nib-umk) form on the new-application page."""
+    f = page.locator
+    await f("[data-field=nik] input").fill("6371055208900001")
+    await f("[data-field=full_name] input").fill(name)
+    await f("[data-field=home_address] input").fill("Jl. Pangeran Antasari No. 12, RT 03")
+    await f("[data-field=phone] input").fill("0812 3456 7890")
+    await f("[data-field=email] input").fill("siti@contoh.id")
+    for region in ("home_region", "business_region"):
+        selects = f(f"[data-field={region}] select")
+        await selects.nth(0).select_option("63.71")
+        await selects.nth(1).select_option("63.71.05")
+        await selects.nth(2).select_option("63.71.05.1001")
+    await f("[data-field=business_name] input").fill("Warung Siti Rahmah")
+    await f("[data-field=business_address] input").fill("Pasar Lama Blok B-7")
+    await f("[data-field=kbli] input").fill("47111")
+    await f("[data-field=capital] input").fill("Rp 5.000.000")
+    await f("[data-field=workers] input").fill("2")
+    await f("[data-field=products] textarea").fill("Kue basah dan minuman")
+    for field in ("ktp_photo", "business_front_photo"):
+        await f(f"[data-field={field}] input[type=file]").set_input_files(str(photo))
+        await f(f"[data-field={field}] img.preview:not([hidden])").wait_for()
+    await f("[data-field=location] button").click()
+    await f("[data-field=location] .gps-out", has_text="±").wait_for()
+    for box in await f("[data-field=documents] input[type=checkbox]").all():
+        await box.check()
+    canvas = f("[data-field=signature] canvas")
+    await canvas.scroll_into_view_if_needed()
+    box = await canvas.bounding_box()
+    assert box
+    await page.mouse.move(box["x"] + 30, box["y"] + 100)
+    await page.mouse.down()
+    for i in range(1, 12):
+        await page.mouse.move(box["x"] + 30 + i * 25, box["y"] + 100 + (30 if i % 2 else -30))
+    await page.mouse.up()
+    await f("[data-field=signature] .muted", has_text="Tanda tangan tersimpan").wait_for()
+    await f("#consent").check()

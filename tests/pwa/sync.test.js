@@ -1,0 +1,239 @@
+import "fake-indexeddb/auto";
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { openDB, deleteDB } from "idb";
+import { openStore } from "../../pwa/core/store.js";
+import { SyncEngine, classify } from "../../pwa/core/sync.js";
+import { recordState } from "../../pwa/core/records.js";
+import { statusToken, trackingCode, uuid } from "../../pwa/core/ids.js";
+import { FakeServer } from "./fake-server.js";
+
+let n = 0;
+async function setup() {
+  const store = await openStore(openDB, { name: `t${++n}`, deleteDB });
+  const server = new FakeServer();
+  const events = [];
+  const engine = new SyncEngine({ store, post: server.transport(), clientId: "dev-1", emit: (e, d) => events.push([e, d]), random: () => 0 });
+  engine.setTimer = (fn, ms) => ({ fn, ms });
+  engine.clearTimer = () => {};
+  return { store, server, engine, events };
+}
+
+function newRecord(fields = { full_name: "Siti Aminah", business_name: "Warung Siti" }) {
+  return { id: uuid(), permit_type: "iumk", form_version: 1, tracking_code: trackingCode(), status_token: statusToken(), fields };
+}
+
+async function stateOf(store, id) {
+  const s = await store.summary();
+  const rec = s.records.find((r) => r.id === id);
+  return recordState(rec, { pending: s.pending.get(id) || 0, uploads: 0, conflicts: s.conflicts.get(id) || 0 });
+}
+
+test("a submitted application reaches the server once and comes back as sent", async () => {
+  const { store, server, engine } = await setup();
+  const rec = newRecord();
+  await store.saveDraft(rec);
+  assert.equal(await stateOf(store, rec.id), "draft");
+  const q = await store.submitNew(rec);
+  assert.deepEqual(q.map((m) => m.name), ["create_application", "submit_application"]);
+  assert.deepEqual(q.map((m) => m.id), [1, 2]);
+  assert.equal(await stateOf(store, rec.id), "waiting");
+  const r = await engine.sync();
+  assert.equal(r.ok, true);
+  assert.equal(server.records.size, 1);
+  assert.equal(server.records.get(rec.id).record.status, "submitted");
+  assert.equal(await store.countPending(), 0);
+  assert.equal(await stateOf(store, rec.id), "sent");
+  const local = await store.getRecord(rec.id);
+  assert.equal(local.server.status, "submitted");
+  assert.ok(await store.getMeta("last_sync_at"));
+});
+
+test("a lost push answer is replayed without duplicates", async () => {
+  const { store, server, engine } = await setup();
+  await store.submitNew(newRecord());
+  server.dropAnswerOnce = true;
+  const first = await engine.sync();
+  assert.equal(first.ok, false);
+  assert.equal(first.error.kind, "network");
+  assert.equal(await store.countPending(), 2, "nothing is dropped before the server's answer");
+  assert.equal(server.records.size, 1);
+  const second = await engine.sync();
+  assert.equal(second.ok, true);
+  assert.equal(server.records.size, 1);
+  assert.equal(server.clients.get("dev-1").last, 2);
+  assert.equal(await store.countPending(), 0);
+});
+
+test("edits carry their base; a pull never overwrites pending local edits", async () => {
+  const { store, server, engine } = await setup();
+  const rec = newRecord();
+  await store.submitNew(rec);
+  await engine.sync();
+  server.staffEdit(rec.id, { business_name: "Warung Siti Jaya" });
+  await store.editFields(rec.id, { ...rec.fields, full_name: "Siti Aminah Binti Umar" });
+  const pending = await store.pendingFor(rec.id);
+  assert.deepEqual(pending[0].args.changes, { full_name: { base: "Siti Aminah", value: "Siti Aminah Binti Umar" } });
+  // Pull alone (as if a push failed): server value for the untouched field, local one on top.
+  await engine.pullAll();
+  const local = await store.getRecord(rec.id);
+  assert.equal(local.fields.full_name, "Siti Aminah Binti Umar");
+  assert.equal(local.fields.business_name, "Warung Siti Jaya");
+  await engine.sync();
+  assert.equal(server.records.get(rec.id).record.fields.full_name, "Siti Aminah Binti Umar");
+  assert.equal(await stateOf(store, rec.id), "sent");
+});
+
+test("a conflicting edit is shown with both values", async () => {
+  const { store, server, engine } = await setup();
+  const rec = newRecord();
+  await store.submitNew(rec);
+  await engine.sync();
+  server.staffEdit(rec.id, { full_name: "SITI AMINAH" });
+  await store.editFields(rec.id, { ...rec.fields, full_name: "Siti Aminah Umar" });
+  await engine.sync();
+  assert.equal(await stateOf(store, rec.id), "conflict");
+  const [c] = await store.conflictsFor(rec.id);
+  assert.equal(c.device_value, "Siti Aminah Umar");
+  assert.equal(c.server_value, "SITI AMINAH");
+  assert.equal((await store.getRecord(rec.id)).fields.full_name, "SITI AMINAH");
+});
+
+test("a rejected mutation marks its record failed with the reason; the queue moves on", async () => {
+  const { store, server, engine } = await setup();
+  const rec = newRecord();
+  await store.submitNew(rec);
+  await engine.sync();
+  server.records.get(rec.id).record.status = "approved";
+  await store.cancel(rec.id, "pemohon membatalkan");
+  const other = newRecord({ full_name: "Budi" });
+  await store.submitNew(other);
+  const r = await engine.sync();
+  assert.equal(r.ok, true);
+  assert.equal(await stateOf(store, rec.id), "failed");
+  assert.equal((await store.getRecord(rec.id)).failure.reason, "not_cancellable");
+  assert.equal(await stateOf(store, other.id), "sent");
+});
+
+test("a mutation gap renumbers the queue from what the server expects", async () => {
+  const { store, server, engine } = await setup();
+  await store.setMeta("next_mutation_id", 40);
+  await store.submitNew(newRecord());
+  const r = await engine.sync();
+  assert.equal(r.ok, true);
+  assert.equal(server.clients.get("dev-1").last, 2);
+  assert.equal(await store.getMeta("next_mutation_id"), 3);
+});
+
+test("503 keeps the queue and waits at least Retry-After", async () => {
+  const { store, server, engine, events } = await setup();
+  await store.submitNew(newRecord());
+  server.failNext = { status: 503, body: { error: "busy", message: "coba lagi" }, headers: { "retry-after": "120" } };
+  const r = await engine.sync();
+  assert.equal(r.ok, false);
+  assert.ok(r.retryInMs >= 120_000);
+  assert.equal(engine.timer.ms, r.retryInMs);
+  assert.equal(await store.countPending(), 2);
+  assert.ok(events.some(([e, d]) => e === "error" && d.kind === "retry_later"));
+});
+
+test("backoff grows with each failed attempt", async () => {
+  const { store, engine } = await setup();
+  engine.post = async () => {
+    throw new TypeError("offline");
+  };
+  await store.submitNew(newRecord());
+  const delays = [];
+  for (let i = 0; i < 4; i++) delays.push((await engine.sync()).retryInMs);
+  assert.ok(delays[3] > delays[0], JSON.stringify(delays));
+});
+
+test("a revoked device wipes its database", async () => {
+  const { store, server, engine, events } = await setup();
+  await store.submitNew(newRecord());
+  server.revoked = true;
+  const r = await engine.sync();
+  assert.equal(r.revoked, true);
+  assert.ok(events.some(([e]) => e === "revoked"));
+  const names = (await indexedDB.databases()).map((d) => d.name);
+  assert.ok(!names.includes(store.name));
+});
+
+test("a reset cursor pushes the queue first, then pulls everything", async () => {
+  const { store, server, engine } = await setup();
+  const rec = newRecord();
+  await store.submitNew(rec);
+  await engine.sync();
+  await store.setMeta("cursor", "not-a-cursor");
+  await store.editFields(rec.id, { ...rec.fields, full_name: "X" });
+  const calls = [];
+  const inner = engine.post;
+  engine.post = async (p, b) => {
+    calls.push([p, b.cursor]);
+    return inner(p, b);
+  };
+  // Skip the normal push so the reset path has something to push.
+  await engine.pullAll();
+  assert.deepEqual(calls.map((c) => c[0]), ["/api/sync/pull", "/api/sync/push", "/api/sync/pull"]);
+  assert.equal(calls[2][1], null);
+  assert.equal(server.records.get(rec.id).record.fields.full_name, "X");
+  assert.equal((await store.getRecord(rec.id)).fields.full_name, "X");
+});
+
+test("pull pages are followed and a page and its cursor are stored together", async () => {
+  const { store, server, engine } = await setup();
+  engine.pageSize = 2;
+  for (let i = 0; i < 5; i++) await store.submitNew(newRecord({ full_name: `P${i}` }));
+  await engine.sync();
+  assert.equal((await store.allRecords()).length, 5);
+  assert.ok(server.pullCalls >= 3);
+  const before = await store.getMeta("cursor");
+  const bad = { cursor: "999", has_more: false, records: [{ id: "ok-1", version: 1, fields: {} }, { version: 1, fields: {} }] };
+  await assert.rejects(store.applyPullPage(bad));
+  assert.equal(await store.getMeta("cursor"), before);
+  assert.equal(await store.getRecord("ok-1"), undefined);
+});
+
+test("photos wait for their record and attach_file before uploading", async () => {
+  const { store, engine } = await setup();
+  const photo = { sha256: "a".repeat(64), kind: "ktp", content_type: "image/jpeg", size: 1000 };
+  const rec = newRecord({ full_name: "A", ktp_photo: photo });
+  await store.putPhoto({ ...photo, record_id: rec.id, blob: new Uint8Array([1, 2, 3]) });
+  await store.saveDraft(rec);
+  assert.equal((await store.pendingUploads()).length, 0, "drafts never upload");
+  const q = await store.submitNew(rec);
+  assert.deepEqual(q.map((m) => m.name), ["create_application", "attach_file", "submit_application"]);
+  assert.equal(q[1].args.sha256, photo.sha256);
+  assert.equal((await store.pendingUploads()).length, 0, "not before the server has the record");
+  const uploaded = [];
+  engine.uploader = {
+    uploadAll: async () => {
+      for (const p of await store.pendingUploads()) {
+        uploaded.push(p.sha256);
+        await store.markUploaded(p.sha256);
+      }
+    },
+  };
+  await engine.sync();
+  assert.deepEqual(uploaded, [photo.sha256]);
+  assert.equal((await store.pendingUploads()).length, 0);
+});
+
+test("export holds every unsynced mutation, record and photo", async () => {
+  const { store } = await setup();
+  const photo = { sha256: "b".repeat(64), kind: "site", content_type: "image/jpeg", size: 3 };
+  const rec = newRecord({ full_name: "A", site_photo: photo });
+  await store.putPhoto({ ...photo, record_id: rec.id, blob: new Uint8Array([1, 2, 3]) });
+  await store.submitNew(rec);
+  const out = await store.exportUnsynced(async (b) => Buffer.from(b).toString("base64"));
+  assert.equal(out.outbox.length, 3);
+  assert.equal(out.records[0].id, rec.id);
+  assert.equal(out.photos[0].data_base64, "AQID");
+});
+
+test("classify maps answers to errors", () => {
+  assert.throws(() => classify({ status: 401, body: { error: "device_revoked" } }), { kind: "revoked" });
+  assert.throws(() => classify({ status: 409, body: { error: "mutation_gap", expected: 4 } }), { kind: "gap", expected: 4 });
+  assert.throws(() => classify({ status: 400, body: { error: "bad", message: "m" } }), { kind: "protocol", message: "m" });
+  assert.deepEqual(classify({ status: 200, body: { a: 1 } }), { a: 1 });
+});

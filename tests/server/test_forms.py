@@ -264,10 +264,19 @@ def test_definition_problems_name_the_place(change: str, path: str, words: str) 
     problems = definition_problems(_mutate(change))
     assert [p.path for p in problems] == [path], problems
     assert words in problems[0].message
+    assert problems[0].id and problems[0].id != problems[0].en
+    assert "{" not in problems[0].id.replace('{"', "")
+    assert problems[0].as_dict()["message"] == {"id": problems[0].id, "en": problems[0].en}
     with pytest.raises(FormDefinitionError) as caught:
         check_definition(_mutate(change))
     assert caught.value.problems == problems
     assert path in str(caught.value)
+
+
+def test_definition_problem_messages_read_well_in_indonesian() -> None:
+    problems = definition_problems(_mutate("duplicate name"))
+    assert problems[0].id == "nama isian 'nik' ganda"
+    assert str(problems[0]) == "sections[1].fields[0].name: duplicate field name 'nik'"
 
 
 def test_definition_must_be_an_object() -> None:

@@ -9,10 +9,12 @@ from server.models.accounts import (
     StaffSession,
     User,
 )
+from server.models.files import Blob, Upload
 from server.models.reference import FormDefinition, Holiday, PermitType, Region
 
 __all__ = [
     "AuditEvent",
+    "Blob",
     "Device",
     "FormDefinition",
     "Holiday",
@@ -22,5 +24,6 @@ __all__ = [
     "Region",
     "Role",
     "StaffSession",
+    "Upload",
     "User",
 ]

@@ -9,21 +9,37 @@ from server.models.accounts import (
     StaffSession,
     User,
 )
+from server.models.applications import (
+    Application,
+    ApplicationBlob,
+    MutationResult,
+    StatusChange,
+    SyncClient,
+    SyncConflict,
+    SyncCounter,
+)
 from server.models.files import Blob, Upload
 from server.models.reference import FormDefinition, Holiday, PermitType, Region
 
 __all__ = [
+    "Application",
+    "ApplicationBlob",
     "AuditEvent",
     "Blob",
     "Device",
     "FormDefinition",
     "Holiday",
     "LoginAttempt",
+    "MutationResult",
     "Office",
     "PermitType",
     "Region",
     "Role",
     "StaffSession",
+    "StatusChange",
+    "SyncClient",
+    "SyncConflict",
+    "SyncCounter",
     "Upload",
     "User",
 ]

@@ -1,0 +1,138 @@
+"""Permit applications and the sync bookkeeping around them.
+
+Rows here are written by ``server.services.sync_store`` (set-based SQL inside one transaction
+per push), so every change carries a ``change_seq`` from ``SyncCounter``. Other code reads these
+models freely but changes applications only through the sync services, or devices would never
+hear about the change.
+
+Ids of users, devices and sync clients are kept as text: the sync core treats them as opaque."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Application(Model):
+    id = fields.CharField(max_length=36, primary_key=True)  # UUID made on the device
+    owner_user_id = fields.CharField(max_length=64)
+    created_by_client = fields.CharField(max_length=36)
+    permit_type = fields.CharField(max_length=32, db_index=True)
+    form_version = fields.IntField()
+    tracking_code = fields.CharField(max_length=20, unique=True)
+    status_token = fields.CharField(max_length=64)
+    status = fields.CharField(max_length=20, db_index=True)
+    data = fields.JSONField(default=dict)  # the form's field values ("fields" on the wire)
+    corrections = fields.JSONField(default=dict)
+    files = fields.JSONField(default=list)  # [{"sha256", "kind", "arrived"}]
+    region_code = fields.CharField(max_length=20, default="", db_index=True)
+    captured_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+    version = fields.IntField(default=1)
+    change_seq = fields.BigIntField(unique=True)
+    deleted = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "application"
+        # Pull: walk change_seq in order and test the scope from the index alone.
+        indexes = (("change_seq", "owner_user_id", "region_code"),)
+
+
+class ApplicationBlob(Model):
+    """Which applications reference a file, so an arriving upload finds them by hash."""
+
+    id = fields.BigIntField(primary_key=True)
+    sha256 = fields.CharField(max_length=64, db_index=True)
+    application: fields.ForeignKeyRelation[Application] = fields.ForeignKeyField(
+        "models.Application", related_name="blobs", on_delete=fields.CASCADE
+    )
+
+    class Meta:
+        table = "application_blob"
+        unique_together = (("sha256", "application"),)
+
+
+class StatusChange(Model):
+    """Every workflow move with who, when and why. Append-only."""
+
+    id = fields.BigIntField(primary_key=True)
+    application: fields.ForeignKeyRelation[Application] = fields.ForeignKeyField(
+        "models.Application", related_name="status_changes", on_delete=fields.CASCADE
+    )
+    from_status = fields.CharField(max_length=20, null=True)
+    to_status = fields.CharField(max_length=20)
+    actor = fields.CharField(max_length=80)  # "user:<id>" or "device:<id>"
+    at = fields.DatetimeField(db_index=True)
+    note = fields.TextField(default="")
+
+    class Meta:
+        table = "application_status_change"
+
+
+class SyncConflict(Model):
+    """A field both sides changed differently: the server value stayed; this keeps the rest."""
+
+    id = fields.CharField(max_length=36, primary_key=True)
+    application: fields.ForeignKeyRelation[Application] = fields.ForeignKeyField(
+        "models.Application", related_name="conflicts", on_delete=fields.CASCADE
+    )
+    field = fields.CharField(max_length=64)
+    base = fields.JSONField(null=True)
+    device_value = fields.JSONField(null=True)
+    server_value = fields.JSONField(null=True)
+    client_id = fields.CharField(max_length=36)
+    mutation_id = fields.BigIntField()
+    created_at = fields.DatetimeField()
+    status = fields.CharField(max_length=10, default="open", db_index=True)
+    resolution = fields.JSONField(null=True)  # {"value", "by", "at"}
+    change_seq = fields.BigIntField(unique=True)
+
+    class Meta:
+        table = "sync_conflict"
+        indexes = (("client_id", "change_seq"),)
+
+
+class SyncClient(Model):
+    """One installation of the field app, bound to the device that first used its id."""
+
+    client_id = fields.CharField(max_length=36, primary_key=True)
+    device_id = fields.CharField(max_length=64, null=True)
+    user_id = fields.CharField(max_length=64)
+    last_mutation_id = fields.BigIntField(default=0)
+    clock_skew_s = fields.IntField(null=True)
+    clock_flagged_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "sync_client"
+
+
+class MutationResult(Model):
+    """The answer given to one mutation, replayed when the same id is sent again."""
+
+    id = fields.BigIntField(primary_key=True)
+    client_id = fields.CharField(max_length=36)
+    mutation_id = fields.BigIntField()
+    name = fields.CharField(max_length=64)
+    result = fields.JSONField()
+    received_at = fields.DatetimeField()
+    hlc = fields.CharField(max_length=64, default="")
+    device_time = fields.DatetimeField(null=True)
+    rejected_args = fields.JSONField(null=True)
+
+    class Meta:
+        table = "sync_mutation_result"
+        unique_together = (("client_id", "mutation_id"),)
+
+
+class SyncCounter(Model):
+    """The change sequence (one row). Every write transaction locks it first, so sequence
+    numbers are handed out and committed in the same order."""
+
+    id = fields.IntField(primary_key=True)
+    value = fields.BigIntField(default=0)
+    epoch = fields.CharField(max_length=32)
+    horizon = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "sync_counter"

@@ -3,8 +3,19 @@
 
 export const STATES = ["draft", "waiting", "sent", "failed", "conflict", "correction"];
 
-// Server workflow statuses meaning "the office sent it back for correction".
-export const CORRECTION_STATUSES = new Set(["needs_correction", "correction_requested", "perlu_perbaikan"]);
+// Server workflow statuses (docs/sync-protocol.md).
+export const CORRECTION_STATUSES = new Set(["perlu_perbaikan"]);
+/** Statuses in which the server accepts edits and attachments from the device. */
+export const EDITABLE_STATUSES = new Set(["draf", "diterima", "perlu_perbaikan"]);
+/** Statuses from which the device may ask to cancel. */
+export const CANCELLABLE_STATUSES = new Set(["draf", "diterima", "verifikasi", "perlu_perbaikan", "diproses"]);
+
+/** Office notes per field: {field: note} (older shapes: [{field, note}]). */
+export function correctionNotes(corrections) {
+  if (!corrections) return [];
+  if (Array.isArray(corrections)) return corrections.map((c) => [c.field, c.note ?? c.message ?? ""]);
+  return Object.entries(corrections);
+}
 
 /** Field names touched by a record's unacknowledged mutations. */
 export function pendingFieldNames(mutations) {
@@ -41,7 +52,7 @@ export function mergePulled(local, server, pendingMutations) {
       version: server.version,
       status: server.status,
       fields: server.fields || {},
-      corrections: server.corrections || [],
+      corrections: server.corrections || {},
       files: server.files || [],
     },
   };

@@ -1,6 +1,7 @@
 // The device's IndexedDB, through idb (openDB is passed in so node tests can use
 // fake-indexeddb). Every write that must be atomic is one IndexedDB transaction.
-import { diffFields, fileValues, mergePulled, pendingFieldNames } from "./records.js";
+import { diffFields, fileValues, mergePulled } from "./records.js";
+import { makeHlc } from "./hlc.js";
 
 export const DB_NAME = "jemput-bola";
 export const DB_VERSION = 1;
@@ -85,22 +86,33 @@ export class Store {
    * Queue mutations and update the record in one transaction. `build(record, enqueue)`
    * returns the new record; enqueue(name, args) allocates the next mutation id.
    */
-  async mutate(recordId, build, { hlc } = {}) {
+  async mutate(recordId, build) {
     const tx = this.db.transaction(["records", "outbox", "meta"], "readwrite");
     return atomically(tx, async () => {
     const meta = tx.objectStore("meta");
     let next = (await meta.get("next_mutation_id")) ?? 1;
+    const node = String((await meta.get("client_id")) ?? "device").slice(0, 8);
+    const clock = makeHlc(node, (await meta.get("hlc")) ?? undefined);
     const queued = [];
     const enqueue = (name, args) => {
-      const m = { id: next++, name, args, record_id: recordId, hlc: hlc ? hlc() : null, device_time: this.now().toISOString() };
-      queued.push(m);
+      const now = this.now();
+      queued.push({ id: next++, name, args, record_id: recordId, hlc: clock.tick(now.getTime()), device_time: localIso(now) });
     };
     const current = await tx.objectStore("records").get(recordId);
     const updated = build(current, enqueue);
     for (const m of queued) tx.objectStore("outbox").add(m);
     meta.put(next, "next_mutation_id");
+    meta.put(clock.state(), "hlc");
     if (updated) tx.objectStore("records").put({ ...updated, updated_at: this.now().toISOString() });
     return queued;
+    });
+  }
+
+  /** Queue one named mutation as it is (tests and tools). */
+  enqueue(recordId, name, args) {
+    return this.mutate(recordId, (cur, enqueue) => {
+      enqueue(name, args);
+      return null;
     });
   }
 
@@ -158,11 +170,14 @@ export class Store {
    * has processed (id ≤ last_mutation_id). One transaction.
    */
   async ackPush(answer) {
-    const tx = this.db.transaction(["records", "outbox", "meta"], "readwrite");
+    const tx = this.db.transaction(["records", "outbox", "meta", "conflicts"], "readwrite");
     return atomically(tx, async () => {
     const outbox = tx.objectStore("outbox");
     const records = tx.objectStore("records");
     let removed = 0;
+    for (const r of answer.results || []) {
+      for (const c of r.conflicts || []) if (c && typeof c === "object" && c.id) await tx.objectStore("conflicts").put(c);
+    }
     for (const r of answer.results || []) {
       const m = await outbox.get(r.id);
       if (!m) continue;
@@ -171,7 +186,7 @@ export class Store {
       const rec = await records.get(m.record_id);
       if (!rec) continue;
       if (r.status === "rejected") {
-        rec.failure = { mutation: m.name, reason: r.reason || "rejected", at: this.now().toISOString() };
+        rec.failure = { mutation: m.name, reason: r.reason || "rejected", message: r.message || "", at: this.now().toISOString() };
       }
       if (r.status === "conflict") rec.conflict_pending = true;
       rec.last_ack = { id: r.id, status: r.status };
@@ -214,6 +229,7 @@ export class Store {
       const local = await records.get(server.id);
       const pending = await outboxIdx.getAll(server.id);
       const merged = mergePulled(local, server, pending);
+      merged.reset_stale = false;
       if (pending.length === 0 && local?.conflict_pending) merged.conflict_pending = false;
       await records.put(merged);
     }
@@ -233,7 +249,48 @@ export class Store {
     for (const c of page.conflicts || []) await tx.objectStore("conflicts").put(c);
     const meta = tx.objectStore("meta");
     await meta.put(page.cursor ?? null, "cursor");
-    if (Number.isInteger(page.last_mutation_id)) await meta.put(page.last_mutation_id, "server_last_mutation_id");
+    if (Number.isInteger(page.last_mutation_id)) {
+      // Acknowledged even if the push answer was lost.
+      await meta.put(page.last_mutation_id, "server_last_mutation_id");
+      let cur = await tx.objectStore("outbox").openCursor(IDBKeyRange.upperBound(page.last_mutation_id));
+      while (cur) {
+        await cur.delete();
+        cur = await cur.continue();
+      }
+    }
+    });
+  }
+
+  /**
+   * A reset: forget the local copy of server data (never the outbox, drafts, or records
+   * with queued changes). Records the full pull does not bring back are removed at the end.
+   */
+  async beginReset() {
+    const tx = this.db.transaction(["records", "outbox", "conflicts", "meta"], "readwrite");
+    return atomically(tx, async () => {
+      await tx.objectStore("conflicts").clear();
+      const pendingIds = new Set((await tx.objectStore("outbox").getAll()).map((m) => m.record_id));
+      for (const rec of await tx.objectStore("records").getAll()) {
+        if (!rec.draft && !pendingIds.has(rec.id)) await tx.objectStore("records").put({ ...rec, reset_stale: true });
+      }
+      await tx.objectStore("meta").put(null, "cursor");
+      await tx.objectStore("meta").put(true, "resetting");
+    });
+  }
+
+  async finishReset() {
+    const tx = this.db.transaction(["records", "outbox", "photos", "meta"], "readwrite");
+    return atomically(tx, async () => {
+      const pendingIds = new Set((await tx.objectStore("outbox").getAll()).map((m) => m.record_id));
+      for (const rec of await tx.objectStore("records").getAll()) {
+        if (rec.reset_stale && !pendingIds.has(rec.id) && !rec.draft) {
+          await tx.objectStore("records").delete(rec.id);
+          for (const p of await tx.objectStore("photos").index("record_id").getAll(rec.id)) {
+            if (p.uploaded) await tx.objectStore("photos").delete(p.sha256);
+          }
+        }
+      }
+      await tx.objectStore("meta").put(false, "resetting");
     });
   }
 
@@ -342,15 +399,18 @@ async function atomically(tx, fn) {
   return result;
 }
 
+/** ISO time with the device's UTC offset, e.g. 2026-03-01T09:15:00+08:00. */
+export function localIso(d) {
+  const off = -d.getTimezoneOffset();
+  const sign = off >= 0 ? "+" : "-";
+  const abs = Math.abs(off);
+  const local = new Date(d.getTime() + off * 60_000).toISOString().slice(0, 19);
+  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
+}
+
 function attachArgs(recordId, f) {
-  return {
-    record_id: recordId,
-    sha256: f.sha256,
-    kind: f.kind,
-    name: f.name || `${f.kind}-${f.sha256.slice(0, 12)}.jpg`,
-    content_type: f.content_type || "image/jpeg",
-    size: f.size,
-  };
+  // The protocol's attach_file takes exactly these; name and type travel with the tus upload.
+  return { record_id: recordId, sha256: f.sha256, kind: f.kind };
 }
 
 /** A permit type's form definitions, whatever shape the reference answer uses. */

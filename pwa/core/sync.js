@@ -19,6 +19,7 @@ export function classify(res, now = Date.now()) {
   if (res.status === 401 && body.error === "device_revoked") throw new SyncError("revoked", body.message || "device revoked");
   if (res.status === 401) throw new SyncError("unauthorized", body.message || "unauthorized");
   if (res.status === 409 && body.error === "mutation_gap") throw new SyncError("gap", body.message || "mutation gap", { expected: body.expected });
+  if (res.status === 403 && body.error === "foreign_client") throw new SyncError("foreign_client", body.message || "client id belongs to another device");
   if (res.status === 413) throw new SyncError("too_large", body.message || "batch too large");
   if (res.status === 503 || res.status === 429 || res.status === 502 || res.status === 504) {
     const retryAfterMs = parseRetryAfter(res.headers?.get?.("retry-after"), now);
@@ -39,7 +40,7 @@ export class SyncEngine {
    * @param {{uploadAll(onProgress: Function): Promise<void>}} [o.uploader]
    * @param {(event: string, detail?: any) => void} [o.emit]
    */
-  constructor({ store, post, clientId, uploader = null, emit = () => {}, batchSize = 50, pageSize = 100, random = Math.random, now = () => Date.now() }) {
+  constructor({ store, post, clientId, uploader = null, emit = () => {}, batchSize = 100, pageSize = 200, random = Math.random, now = () => Date.now() }) {
     Object.assign(this, { store, post, clientId, uploader, emit, batchSize, pageSize, random, now });
     this.running = null;
     this.attempt = 0;
@@ -117,6 +118,7 @@ export class SyncEngine {
         protocol: PROTOCOL,
         client_id: this.clientId,
         mutations: batch.map(({ id, name, args, hlc, device_time }) => ({ id, name, args, hlc, device_time })),
+        sent_at: new Date(this.now()).toISOString(),
       };
       let answer;
       try {
@@ -131,8 +133,13 @@ export class SyncEngine {
           size = Math.max(1, Math.floor(size / 2));
           continue;
         }
+        if (err.kind === "foreign_client" && guard < 3) {
+          await this.newClientId();
+          continue;
+        }
         throw err;
       }
+      if (answer.clock) await this.store.setMeta("clock", answer.clock);
       const removed = await this.store.ackPush(answer);
       if (removed === 0) throw new SyncError("protocol", "push answer acknowledged nothing");
       acked += removed;
@@ -142,17 +149,33 @@ export class SyncEngine {
     return acked;
   }
 
-  /** Pull every page since the stored cursor. On reset: push first, then pull from null. */
+  /** A fresh client id (the server bound the old one to another device). */
+  async newClientId() {
+    const { uuid } = await import("./ids.js");
+    this.clientId = uuid();
+    await this.store.setMeta("client_id", this.clientId);
+  }
+
+  /**
+   * Pull every page since the stored cursor. On reset: push the queue first, then pull
+   * from null, replacing the local copy of server data (never the outbox).
+   */
   async pullAll() {
     let pulled = 0;
     let resets = 0;
     for (let guard = 0; guard < 100_000; guard++) {
       const cursor = (await this.store.getMeta("cursor")) ?? null;
-      const page = await this._post("/api/sync/pull", { protocol: PROTOCOL, client_id: this.clientId, cursor, limit: this.pageSize });
+      const page = await this._post("/api/sync/pull", {
+        protocol: PROTOCOL,
+        client_id: this.clientId,
+        cursor,
+        limit: this.pageSize,
+        sent_at: new Date(this.now()).toISOString(),
+      });
       if (page.reset) {
         if (++resets > 2) throw new SyncError("protocol", "server keeps resetting the cursor");
         await this.pushAll();
-        await this.store.setMeta("cursor", null);
+        await this.store.beginReset();
         continue;
       }
       await this.store.applyPullPage(page);
@@ -161,6 +184,7 @@ export class SyncEngine {
       if (!page.has_more) break;
       if (page.cursor === cursor) throw new SyncError("protocol", "pull cursor did not move");
     }
+    if (await this.store.getMeta("resetting")) await this.store.finishReset();
     return pulled;
   }
 }

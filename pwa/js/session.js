@@ -1,12 +1,14 @@
 // Enrollment, logout and the revocation wipe.
 import { getStore, forgetStore } from "./db.js";
 import { stopSync } from "./sync-client.js";
+import { uuid } from "../core/ids.js";
 
 export async function saveEnrollment(answer) {
   const store = await getStore();
   await store.setMeta("token", answer.token);
   await store.setMeta("device_id", answer.device_id);
-  await store.setMeta("client_id", String(answer.device_id));
+  // One client id per installation (docs/sync-protocol.md); the server binds it to this device.
+  if (!(await store.getMeta("client_id"))) await store.setMeta("client_id", uuid());
   await store.setMeta("user", answer.user);
   await store.setMeta("enrolled_at", new Date().toISOString());
 }

@@ -58,18 +58,18 @@ export class FakeServer {
     const touch = () => (entry.seq = ++this.seq);
     switch (m.name) {
       case "create_application": {
-        if (entry) return { status: "rejected", reason: "duplicate_record" };
+        if (entry) return { status: "rejected", reason: "record_exists" };
         this.records.set(a.record_id, {
           seq: ++this.seq,
           record: {
             id: a.record_id, version: 1, permit_type: a.permit_type, form_version: a.form_version,
-            tracking_code: a.tracking_code, status: "draft", fields: { ...a.fields }, corrections: [], files: [],
+            tracking_code: a.tracking_code, status: "draf", fields: { ...a.fields }, corrections: [], files: [],
           },
         });
         return { status: "applied" };
       }
       case "update_fields": {
-        if (!entry) return { status: "rejected", reason: "unknown_record" };
+        if (!entry) return { status: "rejected", reason: "not_found" };
         const conflicts = [];
         for (const [f, { base, value }] of Object.entries(a.changes)) {
           const cur = entry.record.fields[f] ?? null;
@@ -78,7 +78,8 @@ export class FakeServer {
           } else {
             const c = { id: `c${this.conflicts.length + 1}`, record_id: a.record_id, field: f, base, device_value: value, server_value: cur, status: "open", resolution: null, client_id: clientId };
             this.conflicts.push(c);
-            conflicts.push(c.id);
+            const { client_id: _omit, ...shown } = c;
+            conflicts.push({ ...shown, mutation_id: null });
           }
         }
         entry.record.version += 1;
@@ -87,24 +88,24 @@ export class FakeServer {
       }
       case "submit_application":
       case "resubmit_application":
-        if (!entry) return { status: "rejected", reason: "unknown_record" };
-        entry.record.status = "submitted";
+        if (!entry) return { status: "rejected", reason: "not_found" };
+        entry.record.status = m.name === "submit_application" ? "diterima" : "verifikasi";
         entry.record.corrections = [];
         touch();
         return { status: "applied" };
       case "attach_file":
-        if (!entry) return { status: "rejected", reason: "unknown_record" };
+        if (!entry) return { status: "rejected", reason: "not_found" };
         entry.record.files.push({ sha256: a.sha256, kind: a.kind, arrived: false });
         touch();
         return { status: "applied" };
       case "cancel_application":
-        if (!entry) return { status: "rejected", reason: "unknown_record" };
-        if (entry.record.status === "approved") return { status: "rejected", reason: "not_cancellable" };
-        entry.record.status = "cancelled";
+        if (!entry) return { status: "rejected", reason: "not_found" };
+        if (entry.record.status === "disetujui") return { status: "rejected", reason: "invalid_transition", message: "Sudah disetujui." };
+        entry.record.status = "dibatalkan";
         touch();
         return { status: "applied" };
       default:
-        return { status: "rejected", reason: "unknown_mutation" };
+        return { status: "rejected", reason: "invalid_mutation" };
     }
   }
 

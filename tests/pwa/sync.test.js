@@ -11,6 +11,7 @@ import { FakeServer } from "./fake-server.js";
 let n = 0;
 async function setup() {
   const store = await openStore(openDB, { name: `t${++n}`, deleteDB });
+  await store.setMeta("client_id", "dev-1");
   const server = new FakeServer();
   const events = [];
   const engine = new SyncEngine({ store, post: server.transport(), clientId: "dev-1", emit: (e, d) => events.push([e, d]), random: () => 0 });
@@ -41,11 +42,11 @@ test("a submitted application reaches the server once and comes back as sent", a
   const r = await engine.sync();
   assert.equal(r.ok, true);
   assert.equal(server.records.size, 1);
-  assert.equal(server.records.get(rec.id).record.status, "submitted");
+  assert.equal(server.records.get(rec.id).record.status, "diterima");
   assert.equal(await store.countPending(), 0);
   assert.equal(await stateOf(store, rec.id), "sent");
   const local = await store.getRecord(rec.id);
-  assert.equal(local.server.status, "submitted");
+  assert.equal(local.server.status, "diterima");
   assert.ok(await store.getMeta("last_sync_at"));
 });
 
@@ -104,14 +105,14 @@ test("a rejected mutation marks its record failed with the reason; the queue mov
   const rec = newRecord();
   await store.submitNew(rec);
   await engine.sync();
-  server.records.get(rec.id).record.status = "approved";
+  server.records.get(rec.id).record.status = "disetujui";
   await store.cancel(rec.id, "pemohon membatalkan");
   const other = newRecord({ full_name: "Budi" });
   await store.submitNew(other);
   const r = await engine.sync();
   assert.equal(r.ok, true);
   assert.equal(await stateOf(store, rec.id), "failed");
-  assert.equal((await store.getRecord(rec.id)).failure.reason, "not_cancellable");
+  assert.equal((await store.getRecord(rec.id)).failure.reason, "invalid_transition");
   assert.equal(await stateOf(store, other.id), "sent");
 });
 
@@ -236,4 +237,31 @@ test("classify maps answers to errors", () => {
   assert.throws(() => classify({ status: 409, body: { error: "mutation_gap", expected: 4 } }), { kind: "gap", expected: 4 });
   assert.throws(() => classify({ status: 400, body: { error: "bad", message: "m" } }), { kind: "protocol", message: "m" });
   assert.deepEqual(classify({ status: 200, body: { a: 1 } }), { a: 1 });
+});
+
+test("every mutation the store builds has exactly the protocol's arguments", async () => {
+  const { store } = await setup();
+  const ARGS = {
+    create_application: ["fields", "form_version", "permit_type", "record_id", "status_token", "tracking_code"],
+    update_fields: ["changes", "record_id"],
+    submit_application: ["record_id"],
+    resubmit_application: ["record_id"],
+    cancel_application: ["reason", "record_id"],
+    attach_file: ["kind", "record_id", "sha256"],
+  };
+  const photo = { sha256: "c".repeat(64), kind: "ktp", content_type: "image/jpeg", size: 10 };
+  const rec = newRecord({ full_name: "A" });
+  await store.submitNew(rec);
+  await store.editFields(rec.id, { full_name: "B", ktp_photo: photo });
+  await store.resubmit(rec.id, { full_name: "C", ktp_photo: photo });
+  await store.cancel(rec.id, "salah input");
+  const seen = new Set();
+  for (const m of await store.pendingMutations(1000)) {
+    seen.add(m.name);
+    assert.deepEqual(Object.keys(m.args).sort(), ARGS[m.name], m.name);
+    assert.match(m.hlc, /^\d{13}:\d{4}:dev-1$/);
+  }
+  assert.deepEqual([...seen].sort(), Object.keys(ARGS).sort());
+  const ids = (await store.pendingMutations(1000)).map((m) => m.id);
+  assert.deepEqual(ids, ids.map((_, k) => k + 1), "ids count up with no gaps");
 });

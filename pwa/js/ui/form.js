@@ -5,6 +5,7 @@ import { h, toast } from "../dom.js";
 import { statusToken, trackingCode, uuid } from "../../core/ids.js";
 import { makeField, regionIndex } from "./fields.js";
 import { latestVersion, permitTypes, stateOf } from "./common.js";
+import { correctionNotes } from "../../core/records.js";
 import { requestBackgroundSync } from "../sync-client.js";
 import { refreshHeader } from "./header.js";
 import { setLeaveGuard, showError } from "../app.js";
@@ -27,7 +28,7 @@ export async function render(root, { params, hash, store }) {
   const summary = await store.summary();
   const state = isNew ? "draft" : stateOf(summary, record);
   const regions = regionIndex(await store.getReference("regions"));
-  const corrections = new Map((record.server?.corrections || []).map((c) => [c.field, c]));
+  const corrections = new Map(correctionNotes(record.server?.corrections));
 
   let dirty = false;
   const fields = new Map();
@@ -53,7 +54,7 @@ export async function render(root, { params, hash, store }) {
 
   if (state === "correction" && corrections.size) {
     body.append(h("section", { class: "card card-warn", id: "corrections" }, h("h2", {}, t("correction.title")),
-      h("ul", {}, [...corrections.values()].map((c) => h("li", {}, h("strong", {}, `${fieldLabel(def, c.field)}: `), c.note || c.message || "")))));
+      h("ul", {}, [...corrections].map(([field, note]) => h("li", {}, h("strong", {}, `${fieldLabel(def, field)}: `), note)))));
   }
 
   let consent = null;
@@ -70,10 +71,9 @@ export async function render(root, { params, hash, store }) {
     for (const fd of section.fields || []) {
       const f = makeField(fd, ctx);
       fields.set(fd.name, f);
-      const c = corrections.get(fd.name);
-      if (c) {
+      if (corrections.has(fd.name)) {
         f.el.classList.add("needs-fix");
-        f.el.prepend(h("p", { class: "correction-note" }, t("correction.note", { note: c.note || c.message || "" })));
+        f.el.prepend(h("p", { class: "correction-note" }, t("correction.note", { note: corrections.get(fd.name) })));
       }
       fs.append(f.el);
     }

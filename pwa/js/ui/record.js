@@ -7,6 +7,7 @@ import { requestBackgroundSync } from "../sync-client.js";
 import { formatRupiah } from "../../core/rupiah.js";
 import { displayPhone } from "../../core/phone.js";
 import { regionIndex } from "./fields.js";
+import { CANCELLABLE_STATUSES, EDITABLE_STATUSES, correctionNotes } from "../../core/records.js";
 
 export async function render(root, { params, store }) {
   const rec = await store.getRecord(params[0]);
@@ -28,16 +29,16 @@ export async function render(root, { params, store }) {
   const facts = h("dl", { class: "facts" });
   const fact = (k, v) => facts.append(h("dt", {}, k), h("dd", {}, v));
   fact(t("record.state"), t(`state.${state}`));
-  if (rec.server?.status) fact(t("record.office_status"), t(`status.${rec.server.status}`) === `status.${rec.server.status}` ? rec.server.status : t(`status.${rec.server.status}`));
+  if (rec.server?.status) fact(t("record.office_status"), statusLabel(rec.server.status));
   if (pending) fact(t("record.pending"), String(pending));
   if (uploads) fact(t("record.uploads"), String(uploads));
-  if (rec.failure) fact(t("record.failure"), `${rec.failure.mutation}: ${rec.failure.reason}`);
+  if (rec.failure) fact(t("record.failure"), `${rec.failure.message || rec.failure.reason} (${rec.failure.mutation}: ${rec.failure.reason})`);
   fact(t("record.updated"), dateTime(rec.updated_at));
   root.append(facts);
 
   if (state === "correction") {
     root.append(h("section", { class: "card card-warn", id: "corrections" }, h("h2", {}, t("correction.title")),
-      h("ul", {}, (rec.server.corrections || []).map((c) => h("li", {}, h("strong", {}, `${fieldLabel(def, c.field)}: `), c.note || c.message || "")))));
+      h("ul", {}, correctionNotes(rec.server.corrections).map(([field, note]) => h("li", {}, h("strong", {}, `${fieldLabel(def, field)}: `), note)))));
   }
   if (conflicts.length) {
     root.append(h("section", { class: "card card-warn", id: "conflicts" }, h("h2", {}, t("conflict.title")), h("p", {}, t("conflict.body")),
@@ -49,12 +50,13 @@ export async function render(root, { params, store }) {
           h("td", { class: "conflict-server" }, show(c.server_value, fieldDef(def, c.field), regions))))))));
   }
 
+  const status = rec.server?.status ?? null;
   const actions = h("div", { class: "actions" });
   if (state === "draft") actions.append(h("a", { class: "btn btn-primary", href: `#/edit/${rec.id}`, id: "edit" }, t("record.continue")));
   else if (state === "correction") actions.append(h("a", { class: "btn btn-primary", href: `#/edit/${rec.id}`, id: "fix" }, t("record.fix")));
-  else if (!["cancelled", "approved", "rejected", "issued", "done"].includes(rec.server?.status)) actions.append(h("a", { class: "btn btn-secondary", href: `#/edit/${rec.id}`, id: "edit" }, t("record.edit")));
+  else if (status === null || EDITABLE_STATUSES.has(status)) actions.append(h("a", { class: "btn btn-secondary", href: `#/edit/${rec.id}`, id: "edit" }, t("record.edit")));
   if (!rec.draft) actions.append(h("a", { class: "btn btn-secondary", href: `#/receipt/${rec.id}`, id: "receipt" }, t("record.receipt")));
-  if (!rec.draft && !["cancelled", "approved", "rejected", "issued", "done"].includes(rec.server?.status)) {
+  if (!rec.draft && (status === null || CANCELLABLE_STATUSES.has(status))) {
     actions.append(h("button", { type: "button", class: "btn btn-ghost", id: "cancel-app", onclick: async () => {
       const reason = prompt(t("record.cancel_reason"));
       if (!reason) return;
@@ -73,6 +75,11 @@ export async function render(root, { params, store }) {
     data.append(h("h3", {}, pick(s.title)), dl);
   }
   root.append(data);
+}
+
+export function statusLabel(status) {
+  const key = `status.${status}`;
+  return t(key) === key ? status : t(key);
 }
 
 function fieldDef(def, name) {

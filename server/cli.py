@@ -12,6 +12,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from tortoise.exceptions import BaseORMException
+
 from server import db
 from server.services.errors import ServiceError
 from server.settings import Settings, SettingsError
@@ -47,7 +49,6 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     applied = await db.migrate(settings)
-    await db.close_db()
     print(f"migrations applied: {len(applied)}" + (f" ({', '.join(applied)})" if applied else ""))
     return 0
 
@@ -215,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     except ServiceError as exc:
         print(f"jemput: {exc.message}", file=sys.stderr)
         return 1
-    except db.DatabaseError as exc:
+    except (db.DatabaseError, BaseORMException) as exc:
         print(f"jemput: database error: {exc}", file=sys.stderr)
         return 1
 

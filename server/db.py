@@ -85,7 +85,11 @@ async def migrate(settings: Settings) -> list[str]:
         if event == "apply_done":
             applied.append(name)
 
-    await run_migrations(config=tortoise_config(settings), progress=progress)
+    try:
+        await run_migrations(config=tortoise_config(settings), progress=progress)
+    finally:
+        # An open aiosqlite thread would keep a failed `jemput migrate` from exiting.
+        await close_db()
     return applied
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -10,11 +9,10 @@ from pathlib import Path
 
 from tortoise.transactions import in_transaction
 
-from server.models import FormDefinition, Office, PermitType, Region, Role, User
+from server import reference
+from server.models import FormDefinition, Office, PermitType, Role, User
 from server.services import holidays, regions, users
 from server.settings import Settings
-
-REFERENCE = Path(__file__).resolve().parent.parent / "reference"
 
 DEMO_USERS = [
     ("petugas", "Rahmat Hidayat", Role.OFFICER, "dpmptsp-banjarmasin", ["63.71", "63.03"]),
@@ -40,9 +38,9 @@ async def load(settings: Settings, *, password: str | None = None) -> DemoResult
         return DemoResult(loaded=False)
     async with in_transaction():
         await _offices()
-        await regions.import_rows(regions.read_csv(REFERENCE / "demo_regions.csv"))
+        await regions.import_rows(regions.read_csv(reference.DEMO_REGIONS_FILE))
         await _permit_types()
-        for path in sorted(REFERENCE.glob("holidays-*.csv")):
+        for path in reference.holiday_files():
             await holidays.import_file(path)
         accounts = []
         for username, name, role, office, area in DEMO_USERS:
@@ -74,7 +72,7 @@ def describe(result: DemoResult, settings: Settings) -> str:
 
 
 async def _offices() -> None:
-    for office in json.loads((REFERENCE / "offices.json").read_text(encoding="utf-8")):
+    for office in reference.load_offices():
         await Office.create(
             code=office["code"],
             name=office["name"],
@@ -86,8 +84,7 @@ async def _offices() -> None:
 
 
 async def _permit_types() -> None:
-    for path in sorted((REFERENCE / "permit_types").glob("*.json")):
-        spec = json.loads(path.read_text(encoding="utf-8"))
+    for spec in reference.load_permit_types():
         permit = await PermitType.create(
             code=spec["code"],
             name_id=spec["name"]["id"],
@@ -101,6 +98,3 @@ async def _permit_types() -> None:
             await FormDefinition.create(
                 permit_type=permit, version=form["version"], definition=form
             )
-
-
-__all__ = ["Region", "describe", "load"]

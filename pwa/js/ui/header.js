@@ -1,7 +1,6 @@
 // The header: how many applications wait, when the last sync succeeded, progress, and the
 // "Sinkronkan sekarang" button.
 import { t, dateTime } from "../i18n.js";
-import { h, clear } from "../dom.js";
 import { getStore } from "../db.js";
 import { onSyncEvent, syncNow } from "../sync-client.js";
 
@@ -10,18 +9,19 @@ let running = false;
 let lastError = null;
 
 export function renderHeader(bar) {
-  clear(bar);
-  els = {
-    status: h("p", { id: "sync-status", class: "sync-status", role: "status", "aria-live": "polite" }),
-    progress: h("progress", { id: "sync-progress", max: 1, value: 0, hidden: true, "aria-label": t("sync.progress") }),
-    button: h("button", { id: "sync-now", type: "button", class: "btn btn-sync", onclick: () => syncNow("button") }, t("sync.now")),
-    net: h("span", { id: "net", class: "net" }),
-  };
-  bar.append(
-    h("a", { href: "#/", class: "brand" }, h("img", { src: "icons/icon.svg", alt: "", width: 32, height: 32 }), h("span", {}, "Jemput Bola")),
-    h("div", { class: "bar-sync" }, els.net, els.status, els.progress),
-    h("nav", { class: "bar-nav", "aria-label": t("nav.label") }, els.button, h("a", { href: "#/settings", class: "btn btn-ghost", id: "nav-settings" }, t("nav.settings"))),
-  );
+  // The header's elements are in index.html (so the first paint does not shift); this binds them.
+  const $id = (id) => bar.querySelector(`#${id}`);
+  const fresh = !els;
+  els = { status: $id("sync-status"), progress: $id("sync-progress"), button: $id("sync-now"), net: $id("net"), settings: $id("nav-settings") };
+  els.button.textContent = t("sync.now");
+  els.settings.textContent = t("nav.settings");
+  els.progress.setAttribute("aria-label", t("sync.progress"));
+  bar.querySelector("nav").setAttribute("aria-label", t("nav.label"));
+  if (!fresh) {
+    refreshHeader();
+    return;
+  }
+  els.button.addEventListener("click", () => syncNow("button"));
   window.addEventListener("online", refreshHeader);
   window.addEventListener("offline", refreshHeader);
   onSyncEvent((event, d) => {
@@ -51,7 +51,7 @@ export async function refreshHeader() {
   const store = await getStore().catch(() => null);
   if (!store) return;
   const token = await store.getMeta("token").catch(() => null);
-  els.button.hidden = !token;
+  els.button.classList.toggle("invisible", !token);
   const online = navigator.onLine;
   els.net.textContent = online ? t("net.online") : t("net.offline");
   els.net.className = `net ${online ? "net-on" : "net-off"}`;

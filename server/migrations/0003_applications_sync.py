@@ -106,7 +106,7 @@ class Migration(migrations.Migration):
                 ('resolution', fields.JSONField(null=True, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('change_seq', fields.BigIntField(unique=True)),
             ],
-            options={'table': 'sync_conflict', 'app': 'models', 'indexes': [Index(fields=['client_id', 'change_seq'])], 'pk_attr': 'id', 'table_description': 'A field both sides changed differently: the server value stayed; this keeps the rest.'},
+            options={'table': 'sync_conflict', 'app': 'models', 'indexes': [Index(fields=['client_id', 'change_seq'])], 'pk_attr': 'id', 'table_description': 'A field both sides changed differently: the server value stayed, this row keeps the rest.'},
             bases=['Model'],
         ),
         ops.CreateModel(

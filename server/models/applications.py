@@ -71,7 +71,7 @@ class StatusChange(Model):
 
 
 class SyncConflict(Model):
-    """A field both sides changed differently: the server value stayed; this keeps the rest."""
+    """A field both sides changed differently: the server value stayed, this row keeps the rest."""
 
     id = fields.CharField(max_length=36, primary_key=True)
     application: fields.ForeignKeyRelation[Application] = fields.ForeignKeyField(

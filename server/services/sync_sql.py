@@ -1,0 +1,60 @@
+"""Small SQL helpers for the sync store: one spelling of each statement for SQLite and
+PostgreSQL (placeholders, JSON and timestamp values)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+
+class Sql:
+    def __init__(self, conn: BaseDBAsyncClient) -> None:
+        self.conn = conn
+        self.postgres = conn.capabilities.dialect == "postgres"
+
+    def q(self, text: str) -> str:
+        """Write statements with ``?``; PostgreSQL wants ``$1, $2, …``."""
+        if not self.postgres:
+            return text
+        parts = text.split("?")
+        out = [parts[0]]
+        for n, part in enumerate(parts[1:], start=1):
+            out.append(f"${n}{part}")
+        return "".join(out)
+
+    async def rows(self, text: str, values: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        return await self.conn.execute_query_dict(self.q(text), list(values))
+
+    async def run(self, text: str, values: Sequence[Any] = ()) -> None:
+        await self.conn.execute_query(self.q(text), list(values))
+
+    async def many(self, text: str, values: list[list[Any]]) -> None:
+        if values:
+            await self.conn.execute_many(self.q(text), values)
+
+    def marks(self, count: int) -> str:
+        return ", ".join("?" * count)
+
+
+def dump(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def load(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def load_nullable(value: Any) -> Any:
+    return None if value is None else load(value)
+
+
+def when(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

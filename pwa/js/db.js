@@ -3,14 +3,18 @@ import { openDB, deleteDB } from "../vendor/idb.js";
 import { openStore } from "../core/store.js";
 
 let storePromise = null;
+let wiped = false;
 
 export function getStore() {
+  if (wiped) return Promise.reject(new Error("this device was wiped"));
   if (!storePromise) storePromise = openStore(openDB, { deleteDB });
   return storePromise;
 }
 
-export function forgetStore() {
+/** Drop the open Store; after a revocation wipe, refuse to create a new database. */
+export function forgetStore({ dead = false } = {}) {
   storePromise = null;
+  if (dead) wiped = true;
 }
 
 /** Ask for persistent storage once; report the answer and the space used and free. */

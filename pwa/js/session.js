@@ -22,7 +22,11 @@ export async function wipeDevice() {
   } catch {
     // already gone
   }
-  forgetStore();
+  forgetStore({ dead: true });
+  await new Promise((resolve) => {
+    const req = indexedDB.deleteDatabase("jemput-bola");
+    req.onsuccess = req.onerror = req.onblocked = () => resolve();
+  });
   if (self.caches) for (const k of await caches.keys()) await caches.delete(k);
   const regs = (await navigator.serviceWorker?.getRegistrations?.()) || [];
   for (const r of regs) await r.unregister();

@@ -1,7 +1,7 @@
 // Connects the DOM-free SyncEngine to the browser: fetch, tus uploads, triggers (online
 // event, timer with backoff, Background Sync via the service worker, the button).
 import { SyncEngine } from "../core/sync.js";
-import { postJson, authHeaders } from "./api.js";
+import { postJson, authHeaders, refreshReference } from "./api.js";
 import { getStore } from "./db.js";
 
 const IDLE_PULL_MS = 10 * 60_000;
@@ -100,7 +100,10 @@ export async function startSync() {
     post: (path, body) => postJson(path, body),
     uploader: makeUploader(store),
     emit: (event, detail) => {
-      if (event === "done") engine.schedule(IDLE_PULL_MS);
+      if (event === "done") {
+        engine.schedule(IDLE_PULL_MS);
+        checkReference();
+      }
       emit(event, detail);
     },
   });
@@ -110,8 +113,26 @@ export async function startSync() {
       engine.sync("background").then((r) => e.source?.postMessage({ type: "background-sync-done", ok: !!r?.ok }));
     }
   });
-  if (navigator.onLine) engine.sync("start");
+  if (navigator.onLine) {
+    checkReference();
+    engine.sync("start");
+  }
   return engine;
+}
+
+/**
+ * Keep permit types, forms and regions current (a 304 when nothing changed). Also the
+ * first call at start-up, so a revoked tablet is wiped even with an empty outbox.
+ */
+export async function checkReference() {
+  try {
+    await refreshReference();
+  } catch (err) {
+    if (err.status === 401 && err.body?.error === "device_revoked") {
+      engine?.stop();
+      emit("revoked", err);
+    }
+  }
 }
 
 export function syncNow(reason = "button") {

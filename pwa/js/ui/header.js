@@ -64,6 +64,8 @@ export async function refreshHeader() {
   const last = await store.getMeta("last_sync_at");
   const parts = [t("sync.waiting", { n: waiting })];
   parts.push(last ? t("sync.last", { when: dateTime(last) }) : t("sync.never"));
+  const clock = await store.getMeta("clock");
+  if (clock?.flagged) parts.push(t("sync.clock", { s: Math.round(clock.skew_s / 60) }));
   if (running) parts.push(t("sync.running"));
   else if (lastError) parts.push(t(`sync.error.${lastError.kind}`) || lastError.error?.message);
   els.status.textContent = parts.join(" · ");

@@ -31,6 +31,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "server.api.health",
     "server.api.accounts",
     "server.api.reference",
+    "server.api.sync",
     "server.admin.pages",
     "server.web.pwa",
 )

@@ -247,7 +247,7 @@ class Sync:
                 _set_field(record, item.field, chosen)
                 _touch(record, now, batch)
             item.status = "resolved"
-            item.resolution = {"value": chosen, "by": staff.user_id, "at": iso(now)}
+            item.resolution = {"value": chosen, "by": staff.name or staff.user_id, "at": iso(now)}
             batch.conflicts[item.id] = item
             await _save(tx, batch)
         return item.to_json()

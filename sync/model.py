@@ -45,6 +45,7 @@ class Actor:
     device_id: str | None = None
     areas: tuple[str, ...] = ()
     role: str = "officer"
+    name: str = ""  # shown as "by" on conflict resolutions; defaults to user_id
 
     @property
     def label(self) -> str:

@@ -83,16 +83,16 @@ def _envelope(body: Any, required: tuple[str, ...], optional: tuple[str, ...]) -
     return body
 
 
-def parse_push(body: Any) -> PushRequest:
+def parse_push(body: Any, max_mutations: int = MAX_MUTATIONS) -> PushRequest:
     body = _envelope(body, PUSH_FIELDS, PUSH_OPTIONAL)
     raw = body["mutations"]
     if not isinstance(raw, list):
         raise BadRequest("invalid_request", "mutations must be an array.", field="mutations")
-    if len(raw) > MAX_MUTATIONS:
+    if len(raw) > max_mutations:
         raise TooLarge(
             "batch_too_large",
-            f"A push carries at most {MAX_MUTATIONS} mutations; send the rest in the next one.",
-            max_mutations=MAX_MUTATIONS,
+            f"A push carries at most {max_mutations} mutations; send the rest in the next one.",
+            max_mutations=max_mutations,
         )
     mutations: list[Mutation] = []
     for index, item in enumerate(raw):

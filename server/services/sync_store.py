@@ -31,7 +31,7 @@ from sync.store import ReadTx, Store, WriteTx
 
 log = logging.getLogger("jemput.sync")
 
-BlobCheck = Callable[[set[str]], Awaitable[set[str]]]
+BlobCheck = Callable[[Sql, set[str]], Awaitable[set[str]]]
 EffectWriter = Callable[[Sql, list[dict[str, Any]]], Awaitable[None]]
 
 APP_COLUMNS = (
@@ -48,15 +48,20 @@ CONFLICT_COLUMNS = (
 )
 
 
-async def no_blobs(sha256s: set[str]) -> set[str]:
-    return set()
+async def arrived_blobs(sql: Sql, sha256s: set[str]) -> set[str]:
+    """Files whose bytes have fully arrived (the uploads service's ``file_blob`` table)."""
+    wanted = sorted(sha256s)
+    rows = await sql.rows(
+        f"SELECT sha256 FROM file_blob WHERE sha256 IN ({sql.marks(len(wanted))})", wanted
+    )
+    return {row["sha256"] for row in rows}
 
 
 class TortoiseStore(Store):
     def __init__(
         self,
         connection: str = "default",
-        known_blobs: BlobCheck = no_blobs,
+        known_blobs: BlobCheck = arrived_blobs,
         effect_writers: dict[str, EffectWriter] | None = None,
     ) -> None:
         self.connection = connection
@@ -215,7 +220,7 @@ class _Write(WriteTx):
         return {row["tracking_code"]: row["id"] for row in rows}
 
     async def known_blobs(self, sha256s: Iterable[str]) -> set[str]:
-        return await self.store.check_blobs(set(sha256s))
+        return await self.store.check_blobs(self.sql, set(sha256s))
 
     async def conflict(self, conflict_id: str) -> Conflict | None:
         rows = await self.sql.rows(

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from server.models import Blob
 from server.services.sync_store import TortoiseStore
 from server.settings import Settings
 from tests.sync.contract import StoreContract
@@ -15,14 +16,7 @@ from tests.sync.contract import StoreContract
 class TestTortoiseStore(StoreContract):
     @pytest.fixture
     def store(self, db: Settings) -> TortoiseStore:
-        blobs: set[str] = set()
-
-        async def known(sha256s: set[str]) -> set[str]:
-            return sha256s & blobs
-
-        store = TortoiseStore(known_blobs=known)
-        store.blobs = blobs  # type: ignore[attr-defined]
-        return store
+        return TortoiseStore()
 
     async def mark_blob(self, store: Any, sha256: str) -> None:
-        store.blobs.add(sha256)
+        await Blob.create(sha256=sha256, size=3, content_type="image/jpeg")

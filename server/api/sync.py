@@ -1,0 +1,99 @@
+"""Sync endpoints (docs/sync-protocol.md): device push and pull, and the staff call that
+resolves a conflict. Thin: read the body, call the engine, answer."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from server.models import Role
+from server.services import audit, sync_service
+from server.web.auth import check_csrf, require_device, require_staff
+from server.web.bodies import read_body, read_json
+from server.web.errors import ApiError
+from sync import parse_pull, parse_push
+from sync.engine import MISSING
+from sync.errors import SyncError, Transient
+
+RESOLVERS = (Role.VERIFIER, Role.SUPERVISOR, Role.ADMIN)
+
+
+async def _body(request: Request, limit: int) -> Any:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise ApiError(415, "not_json", "Send the body as application/json.")
+    raw = await read_body(request, limit)
+    if len(raw) > limit:
+        raise ApiError(413, "too_large", f"The body exceeds {limit} bytes once decompressed.")
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ApiError(400, "bad_json", f"The body is not valid JSON: {exc}") from None
+
+
+def _error(exc: SyncError) -> Response:
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Transient) else None
+    return JSONResponse(exc.to_json(), status_code=exc.status, headers=headers)
+
+
+async def push(request: Request) -> Response:
+    ctx = await require_device(request)
+    settings = request.app.state.settings
+    body = await _body(request, settings.sync_max_body_bytes)
+    try:
+        parsed = parse_push(body, max_mutations=settings.sync_max_batch)
+        answer = await sync_service.engine().push(
+            sync_service.device_actor(ctx.user, ctx.device), parsed
+        )
+    except SyncError as exc:
+        return _error(exc)
+    return JSONResponse(answer)
+
+
+async def pull(request: Request) -> Response:
+    ctx = await require_device(request)
+    body = await _body(request, 64 * 1024)
+    try:
+        answer = await sync_service.engine().pull(
+            sync_service.device_actor(ctx.user, ctx.device), parse_pull(body)
+        )
+    except SyncError as exc:
+        return _error(exc)
+    return JSONResponse(answer)
+
+
+async def resolve(request: Request) -> Response:
+    user = await require_staff(request, *RESOLVERS)
+    await check_csrf(request)
+    data = await read_json(request, max_bytes=64 * 1024)
+    unknown = sorted(set(data) - {"value", "keep"})
+    if unknown:
+        raise ApiError(400, "invalid_request", f"Unknown field(s): {', '.join(unknown)}.")
+    conflict_id = request.path_params["conflict_id"]
+    try:
+        conflict = await sync_service.resolve_conflict(
+            user, conflict_id, value=data.get("value", MISSING), keep=data.get("keep")
+        )
+    except SyncError as exc:
+        return _error(exc)
+    await audit.record(
+        "conflict.resolve",
+        actor=user,
+        object_type="application",
+        object_id=conflict["record_id"],
+        conflict=conflict_id,
+        field=conflict["field"],
+        value=conflict["resolution"]["value"],
+    )
+    return JSONResponse({"conflict": conflict})
+
+
+routes = [
+    Route("/api/sync/push", push, methods=["POST"]),
+    Route("/api/sync/pull", pull, methods=["POST"]),
+    Route("/api/conflicts/{conflict_id}/resolve", resolve, methods=["POST"]),
+]

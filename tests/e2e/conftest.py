@@ -42,16 +42,19 @@ async def pw(chromium_path: str) -> AsyncIterator[Playwright]:
         yield p
 
 
-async def wait_until(page: Page, expression: str, timeout: float = 15.0) -> Any:
+async def wait_until(
+    page: Page, expression: str, timeout: float = 15.0, describe: str | None = None
+) -> Any:
     """Poll an expression with page.evaluate (wait_for_function would need eval, which the
-    app's CSP forbids)."""
+    app's CSP forbids). On timeout, `describe` is evaluated for the error message."""
     deadline = time.monotonic() + timeout
     while True:
         value = await page.evaluate(expression)
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {expression}")
+            seen = await page.evaluate(describe) if describe else None
+            raise AssertionError(f"timed out waiting for {expression}; page shows: {seen}")
         await asyncio.sleep(0.1)
 
 
@@ -135,13 +138,11 @@ async def device(pw: Playwright, chromium_path: str, live_server, tmp_path: Path
     await d.close()
 
 
-@pytest.fixture(scope="session")
-def camera_jpeg(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 4000×3000 camera-like JPEG of several megabytes (gradient, shapes, sensor noise)."""
+def _photo(path: Path, w: int, h: int) -> Path:
+    """A camera-like JPEG (gradient, shapes, sensor noise)."""
     from PIL import Image, ImageDraw, ImageFilter
 
     rnd = random.Random(7)
-    w, h = 4000, 3000
     img = Image.linear_gradient("L").resize((w, h)).convert("RGB")
     draw = ImageDraw.Draw(img)
     for _ in range(120):
@@ -153,10 +154,22 @@ def camera_jpeg(tmp_path_factory: pytest.TempPathFactory) -> Path:
     img = Image.blend(img.filter(ImageFilter.GaussianBlur(2)), noise, 0.25)
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=95)
-    path = tmp_path_factory.mktemp("camera") / "IMG_20261128_101500.jpg"
     path.write_bytes(buf.getvalue())
+    return path
+
+
+@pytest.fixture(scope="session")
+def camera_jpeg(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 4000×3000 photo of several megabytes, as a tablet camera takes it."""
+    path = _photo(tmp_path_factory.mktemp("camera") / "IMG_20261128_101500.jpg", 4000, 3000)
     assert path.stat().st_size > 2_000_000
     return path
+
+
+@pytest.fixture(scope="session")
+def small_jpeg(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small photo for tests about sync rather than resizing."""
+    return _photo(tmp_path_factory.mktemp("camera") / "IMG_small.jpg", 1200, 900)
 
 
 async def fill_nib_form(page: Page, photo: Path, *, name: str = "Siti Rahmah") -> None:
@@ -196,3 +209,38 @@ async def fill_nib_form(page: Page, photo: Path, *, name: str = "Siti Rahmah") -
     await page.mouse.up()
     await f("[data-field=signature] .muted", has_text="Tanda tangan tersimpan").wait_for()
     await f("#consent").check()
+
+
+async def submit_nib(device: Device, photo: Path, *, name: str = "Siti Rahmah") -> dict[str, str]:
+    """Fill and submit an NIB application; returns its record id and tracking code."""
+    page = device.page
+    assert page
+    await device.goto_app("#/new/nib-umk")
+    await page.wait_for_selector("#app-form")
+    await fill_nib_form(page, photo, name=name)
+    await page.click("#submit")
+    await page.wait_for_selector("#receipt")
+    code = (await page.text_content("#tracking-code") or "").strip()
+    records = await device.idb("records")
+    record = next(r for r in records if r["tracking_code"] == code)
+    return {"id": record["id"], "code": code}
+
+
+async def wait_synced(page: Page, timeout: float = 30.0) -> None:
+    """The header says nothing waits and a sync has succeeded."""
+    await wait_until(
+        page,
+        """(() => { const s = document.getElementById('sync-status');
+                    return s && s.dataset.waiting === '0'
+                           && /Sinkron terakhir/.test(s.textContent)
+                           && !/Menyinkronkan/.test(s.textContent); })()""",
+        timeout,
+        describe="document.getElementById('sync-status').textContent",
+    )
+
+
+async def state_of(page: Page, record_id: str) -> str | None:
+    await page.goto(page.url.split("#")[0] + "#/")
+    row = page.locator(f"a.record-row[href='#/r/{record_id}'] .badge")
+    await row.wait_for()
+    return await row.get_attribute("data-state")

@@ -139,19 +139,19 @@ async def device(pw: Playwright, chromium_path: str, live_server, tmp_path: Path
 
 
 def _photo(path: Path, w: int, h: int) -> Path:
-    """A camera-like JPEG (gradient, shapes, sensor noise)."""
-    from PIL import Image, ImageDraw, ImageFilter
+    """A camera-like JPEG (gradient, shapes, sensor noise), drawn small and scaled up."""
+    from PIL import Image, ImageDraw
 
     rnd = random.Random(7)
-    img = Image.linear_gradient("L").resize((w, h)).convert("RGB")
-    draw = ImageDraw.Draw(img)
+    small = Image.linear_gradient("L").resize((w // 4, h // 4)).convert("RGB")
+    draw = ImageDraw.Draw(small)
     for _ in range(120):
-        x, y = rnd.randrange(w), rnd.randrange(h)
-        r = rnd.randrange(40, 400)
+        x, y = rnd.randrange(w // 4), rnd.randrange(h // 4)
+        r = rnd.randrange(10, 100)
         color = (rnd.randrange(256), rnd.randrange(256), rnd.randrange(256))
         draw.ellipse([x - r, y - r, x + r, y + r], fill=color)
-    noise = Image.effect_noise((w, h), 40).convert("RGB")
-    img = Image.blend(img.filter(ImageFilter.GaussianBlur(2)), noise, 0.25)
+    noise = Image.effect_noise((w // 2, h // 2), 40).resize((w, h)).convert("RGB")
+    img = Image.blend(small.resize((w, h), Image.Resampling.BICUBIC), noise, 0.2)
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=95)
     path.write_bytes(buf.getvalue())

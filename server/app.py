@@ -32,6 +32,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "server.api.accounts",
     "server.api.reference",
     "server.api.sync",
+    "server.uploads.web",
     "server.admin.pages",
     "server.web.pwa",
 )

@@ -44,4 +44,3 @@ class Upload(Model):
 
     class Meta:
         table = "file_upload"
-

@@ -11,7 +11,7 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from server.uploads.cleanup import expire_uploads, run_periodically
-from server.uploads.config import Authenticate, BeforeCreate, Limits, OnComplete
+from server.uploads.config import Authenticate, BeforeCreate, Limits, OnComplete, OnPresent
 from server.uploads.errors import UploadError
 from server.uploads.locks import FileLocks, Locks, PgAdvisoryLocks
 from server.uploads.storage import BlobInfo, LocalDiskStorage, Storage, UploadInfo
@@ -42,9 +42,17 @@ def build_routes(
     limits: Limits | None = None,
     before_create: BeforeCreate | None = None,
     prefix: str = "/api/uploads",
+    on_present: OnPresent | None = None,
 ) -> list[Route]:
     tus = TusEndpoints(
-        storage, locks, authenticate, on_complete, limits or Limits(), before_create, prefix
+        storage,
+        locks,
+        authenticate,
+        on_complete,
+        limits or Limits(),
+        before_create,
+        prefix,
+        on_present,
     )
     prefix = tus.prefix
     return [

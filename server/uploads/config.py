@@ -12,6 +12,8 @@ Principal = Any
 Metadata = dict[str, str]
 Authenticate = Callable[[Request], Awaitable[Principal]]
 OnComplete = Callable[[Principal, Metadata, str], Awaitable[None]]
+# Called when a HEAD finds the file already stored (the "already have it" path).
+OnPresent = Callable[[Principal, str], Awaitable[None]]
 # Called before an upload is created: may refuse (raise UploadError) and returns how many
 # bytes the application named by metadata["record_id"] already holds (for the per-app cap).
 BeforeCreate = Callable[[Principal, Metadata, int], Awaitable[int]]

@@ -14,7 +14,14 @@ from starlette.responses import JSONResponse, Response
 
 from server.uploads import protocol as tp
 from server.uploads.checks import check_file
-from server.uploads.config import Authenticate, BeforeCreate, Limits, OnComplete, Principal
+from server.uploads.config import (
+    Authenticate,
+    BeforeCreate,
+    Limits,
+    OnComplete,
+    OnPresent,
+    Principal,
+)
 from server.uploads.errors import UploadError
 from server.uploads.locks import Locks
 from server.uploads.sniff import ALIASES, ALLOWED, SNIFF_BYTES, require_allowed
@@ -51,6 +58,7 @@ class TusEndpoints:
         limits: Limits,
         before_create: BeforeCreate | None = None,
         prefix: str = "/api/uploads",
+        on_present: OnPresent | None = None,
     ) -> None:
         self.storage = storage
         self.locks = locks
@@ -59,6 +67,7 @@ class TusEndpoints:
         self.limits = limits
         self.before_create = before_create
         self.prefix = prefix.rstrip("/")
+        self.on_present = on_present
 
     # -- plumbing --------------------------------------------------------------------------
     def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -196,9 +205,12 @@ class TusEndpoints:
     # -- HEAD ------------------------------------------------------------------------------
     async def _head(self, request: Request) -> Response:
         sha = self._sha(request)
-        await self.authenticate(request)
+        principal = await self.authenticate(request)
         blob = await self.storage.get_blob(sha)
         if blob is not None:
+            if self.on_present is not None:
+                # e.g. re-index a file whose completion hook was cut short by a crash
+                await self.on_present(principal, sha)
             size = str(blob.size)
             return Response(
                 status_code=200,

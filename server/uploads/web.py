@@ -1,0 +1,207 @@
+"""The upload component wired into the application: device or staff credentials, the
+database index (server.services.files), and serving files to staff. Listed in
+server.app.ROUTE_MODULES; built lazily per app from ``app.state.settings``."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+from starlette.routing import Route
+
+from server.models import Device, User
+from server.services import audit, files
+from server.services.errors import ServiceError
+from server.settings import Settings
+from server.uploads.checks import make_thumbnail
+from server.uploads.cleanup import expire_uploads
+from server.uploads.config import Limits
+from server.uploads.errors import UploadError
+from server.uploads.locks import FileLocks
+from server.uploads.protocol import SHA256_RE
+from server.uploads.storage import LocalDiskStorage
+from server.uploads.tus import TusEndpoints
+from server.web.auth import check_csrf, require_device, require_staff
+from server.web.errors import ApiError
+
+PREFIX = "/api/uploads"
+# Served files can never run script or be framed: images and PDFs only need to be shown.
+FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+_EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "application/pdf": "pdf",
+}
+
+
+@dataclass(frozen=True)
+class Uploader:
+    user: User
+    device: Device | None
+
+
+async def authenticate(request: Request) -> Uploader:
+    """A device token (the field app), or a staff session with its CSRF token."""
+    try:
+        if request.headers.get("authorization"):
+            ctx = await require_device(request)
+            return Uploader(ctx.user, ctx.device)
+        user = await require_staff(request)
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            await check_csrf(request)
+        return Uploader(user, None)
+    except ServiceError as error:
+        raise UploadError(error.status, error.code, error.message) from error
+
+
+async def before_create(who: Uploader, metadata: dict[str, str], length: int) -> int:
+    application_id = metadata["record_id"]
+    application = await _application(application_id)
+    if application is not None:
+        mine = str(application.owner_user_id) == str(who.user.id)
+        if not mine and not (
+            who.device is None and await files.may_see_application(who.user, application)
+        ):
+            raise UploadError(403, "forbidden", "You may not add files to this application.")
+    return await files.upload_started(
+        sha256=metadata["sha256"],
+        application_id=application_id,
+        kind=metadata["kind"],
+        filename=metadata.get("filename", ""),
+        length=length,
+        user_id=who.user.id,
+        device_id=who.device.id if who.device else None,
+    )
+
+
+async def _application(application_id: str) -> Any:
+    import server.models as models
+
+    model = getattr(models, "Application", None)
+    return None if model is None else await model.get_or_none(id=application_id)
+
+
+def component(request: Request) -> TusEndpoints:
+    state = request.app.state
+    tus: TusEndpoints | None = getattr(state, "uploads", None)
+    if tus is None:
+        settings: Settings = state.settings
+        storage = LocalDiskStorage(settings.media_dir)
+
+        async def on_present(who: Uploader, sha: str) -> None:
+            blob = await storage.get_blob(sha)
+            if blob is not None and not await files.known_blobs([sha]):
+                await files.blob_stored(
+                    sha256=sha,
+                    size=blob.size,
+                    content_type=blob.content_type,
+                    safe_content_type=blob.safe_content_type,
+                )
+
+        async def on_complete(who: Uploader, metadata: dict[str, str], sha: str) -> None:
+            blob = await storage.get_blob(sha)
+            if blob is not None:
+                await files.blob_stored(
+                    sha256=sha,
+                    size=blob.size,
+                    content_type=blob.content_type,
+                    safe_content_type=blob.safe_content_type,
+                )
+
+        tus = TusEndpoints(
+            storage,
+            FileLocks(settings.media_dir / "locks"),
+            authenticate,
+            on_complete,
+            limits_for(settings),
+            before_create,
+            PREFIX,
+            on_present,
+        )
+        state.uploads = tus
+    return tus
+
+
+def limits_for(settings: Settings) -> Limits:
+    return Limits(
+        max_file_bytes=settings.max_upload_bytes,
+        max_application_bytes=settings.max_application_bytes,
+    )
+
+
+async def tus_collection(request: Request) -> Response:
+    return await component(request).collection(request)
+
+
+async def tus_resource(request: Request) -> Response:
+    return await component(request).resource(request)
+
+
+async def serve_file(request: Request) -> Response:
+    """GET /api/uploads/<sha256>/content?variant=safe|thumb|original (staff only)."""
+    user = await require_staff(request)
+    sha = request.path_params["sha256"]
+    if not SHA256_RE.match(sha) or not await files.can_view(user, sha):
+        raise ApiError(404, "not_found", "There is no file here you may see.")
+    storage = component(request).storage
+    blob = await storage.get_blob(sha)
+    variant = request.query_params.get("variant", "safe")
+    if blob is None or variant not in ("safe", "thumb", "original"):
+        raise ApiError(404, "not_found", "There is no such file or variant.")
+    if variant != "original" and blob.safe_content_type is None:
+        if variant == "thumb":
+            raise ApiError(404, "no_thumbnail", "PDF files have no thumbnail; open the file.")
+        variant = "original"
+    if variant == "thumb":
+        path = await storage.variant_path(sha, "thumb")
+        if path is None:
+            source = await storage.variant_path(sha, "safe")
+            if source is None:
+                raise ApiError(404, "not_found", "The file's image is missing.")
+            data = await asyncio.to_thread(source.read_bytes)
+            thumb = await asyncio.to_thread(make_thumbnail, data, 320)
+            await storage.put_variant(sha, "thumb", thumb)
+            path = await storage.variant_path(sha, "thumb")
+        media_type = "image/jpeg"
+    else:
+        path = await storage.variant_path(sha, variant)
+        media_type = blob.safe_content_type if variant == "safe" else blob.content_type
+        await audit.record("file_viewed", actor=user, object_type="file", object_id=sha)
+    if path is None or media_type is None:
+        raise ApiError(404, "not_found", "The file is missing from the store.")
+    inline = media_type.startswith("image/") and variant != "original"
+    name = f"{sha[:16]}.{_EXTENSIONS.get(media_type, 'bin')}"
+    headers = {
+        "Content-Disposition": f'{"inline" if inline else "attachment"}; filename="{name}"',
+        "Content-Security-Policy": FILE_CSP,
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, max-age=86400",
+        "Cross-Origin-Resource-Policy": "same-origin",
+    }
+    return FileResponse(path, media_type=media_type, headers=headers)
+
+
+async def cleanup(settings: Settings) -> int:
+    """`jemput uploads cleanup` and the periodic task: remove expired partial uploads and
+    forget their Upload rows. Needs the database initialised. Returns uploads removed."""
+    limits = limits_for(settings)
+    storage = LocalDiskStorage(settings.media_dir)
+    removed = await expire_uploads(storage, FileLocks(settings.media_dir / "locks"))
+    cutoff = datetime.now(UTC) - timedelta(seconds=limits.expire_seconds)
+    await files.forget_stale_uploads(cutoff)
+    return removed
+
+
+routes = [
+    Route(PREFIX, tus_collection, methods=["OPTIONS", "POST"]),
+    Route(PREFIX + "/", tus_collection, methods=["OPTIONS", "POST"]),
+    Route(
+        PREFIX + "/{sha256}", tus_resource, methods=["OPTIONS", "HEAD", "PATCH", "DELETE", "POST"]
+    ),
+    Route(PREFIX + "/{sha256}/content", serve_file, methods=["GET", "HEAD"]),
+]

@@ -1,0 +1,267 @@
+"""The upload component inside the real app: device and staff credentials, the file index,
+the sync records' `arrived` flags, per-application caps, serving to staff, cleanup."""
+
+from __future__ import annotations
+
+import base64
+import io
+import time
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from PIL import Image
+
+from server.models import Application, Blob, FormDefinition, PermitType, Role, Upload
+from server.services import devices, files
+from server.settings import Settings
+from server.uploads.storage import LocalDiskStorage, UploadInfo
+from server.uploads.web import cleanup
+from tests.conftest import staff_login
+from tests.uploads.harness import encode_metadata, photo_bytes, sha256
+
+OCTETS = "application/offset+octet-stream"
+TUS = {"Tus-Resumable": "1.0.0"}
+REGION = "63.71.01.1001"
+
+
+async def push(client: httpx.AsyncClient, auth: dict[str, str], *mutations: dict[str, Any]):  # type: ignore[no-untyped-def]
+    body = {
+        "protocol": 1,
+        "client_id": str(uuid.uuid4()),
+        "mutations": [{"id": n, **m} for n, m in enumerate(mutations, 1)],
+    }
+    r = await client.post("/api/sync/push", json=body, headers=auth)
+    assert r.status_code == 200, r.text
+    assert all(res["status"] == "applied" for res in r.json()["results"]), r.text
+
+
+def create_app_mutation(record_id: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "name": "create_application",
+        "args": {
+            "record_id": record_id,
+            "permit_type": "siup_mikro",
+            "form_version": 1,
+            "tracking_code": "JB-"
+            + "-".join(uuid.uuid4().hex[i : i + 4].upper() for i in (0, 4, 8)).translate(
+                str.maketrans("01", "23")
+            ),
+            "status_token": base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="),
+            "fields": {"business_region": REGION, **(fields or {})},
+        },
+    }
+
+
+def attach(record_id: str, sha: str, kind: str = "ktp") -> dict[str, Any]:
+    return {"name": "attach_file", "args": {"record_id": record_id, "sha256": sha, "kind": kind}}
+
+
+async def tus_upload(
+    client: httpx.AsyncClient, auth: dict[str, str], data: bytes, record_id: str, kind: str = "ktp"
+) -> httpx.Response:
+    meta = {
+        "sha256": sha256(data),
+        "filename": "ktp.jpg",
+        "filetype": "image/jpeg",
+        "record_id": record_id,
+        "kind": kind,
+    }
+    return await client.post(
+        "/api/uploads/",
+        content=data,
+        headers={
+            **auth,
+            **TUS,
+            "Upload-Length": str(len(data)),
+            "Upload-Metadata": encode_metadata(meta),
+            "Content-Type": OCTETS,
+        },
+    )
+
+
+@pytest.fixture
+async def officer(make_user, make_device):  # type: ignore[no-untyped-def]
+    user = await make_user(Role.OFFICER, area_codes=["63.71"])
+    enrollment = await make_device(user)
+    return user, {"authorization": f"Bearer {enrollment.token}"}, enrollment
+
+
+async def test_device_upload_arrives_on_the_application(client, officer) -> None:  # type: ignore[no-untyped-def]
+    user, auth, _ = officer
+    record_id = str(uuid.uuid4())
+    data = photo_bytes(gps=True)
+    sha = sha256(data)
+    await push(client, auth, create_app_mutation(record_id), attach(record_id, sha))
+    status = await files.status_for(record_id)
+    assert status is not None and not status.complete
+    assert [(f.kind, f.sha256, f.arrived) for f in status.files] == [("ktp", sha, False)]
+
+    r = await tus_upload(client, auth, data, record_id)
+    assert (r.status_code, r.headers["Upload-Offset"]) == (201, str(len(data)))
+
+    blob = await Blob.get(sha256=sha)
+    assert (blob.size, blob.content_type, blob.safe_content_type) == (
+        len(data),
+        "image/jpeg",
+        "image/jpeg",
+    )
+    upload = await Upload.get(sha256=sha)
+    assert upload.completed_at is not None and upload.user_id == user.id
+    application = await Application.get(id=record_id)
+    assert application.files == [{"sha256": sha, "kind": "ktp", "arrived": True}]
+    status = await files.status_for(record_id)
+    assert status is not None and status.complete and not status.missing
+    head = await client.head(f"/api/uploads/{sha}", headers={**auth, **TUS})
+    assert head.headers["Upload-Offset"] == head.headers["Upload-Length"] == str(len(data))
+
+
+async def test_a_required_form_photo_is_expected_until_it_arrives(client, officer) -> None:  # type: ignore[no-untyped-def]
+    _, auth, _ = officer
+    permit = await PermitType.create(
+        code="siup_mikro", name_id="SIUP Mikro", name_en="Micro trading", sla_days=5
+    )
+    definition = {
+        "version": 1,
+        "sections": [
+            {
+                "title": {"id": "Foto", "en": "Photos"},
+                "fields": [
+                    {
+                        "name": "ktp_photo",
+                        "type": "photo",
+                        "kind": "ktp",
+                        "required": True,
+                        "label": {"id": "KTP", "en": "ID"},
+                    },
+                    {
+                        "name": "signature",
+                        "type": "signature",
+                        "required": True,
+                        "label": {"id": "Tanda tangan", "en": "Signature"},
+                    },
+                ],
+            }
+        ],
+    }
+    await FormDefinition.create(permit_type=permit, version=1, definition=definition)
+    record_id = str(uuid.uuid4())
+    data = photo_bytes()
+    sha = sha256(data)
+    value = {"sha256": sha, "kind": "ktp", "content_type": "image/jpeg", "size": len(data)}
+    await push(client, auth, create_app_mutation(record_id, {"ktp_photo": value}))
+    status = await files.status_for(record_id)
+    assert status is not None
+    assert {(f.field, f.sha256, f.arrived) for f in status.files} == {
+        ("ktp_photo", sha, False),
+        ("signature", None, False),
+    }
+    assert (await tus_upload(client, auth, data, record_id)).status_code == 201
+    status = await files.status_for(record_id)
+    assert status is not None and not status.complete
+    assert [f.field for f in status.missing] == ["signature"]
+
+
+async def test_credentials_are_required_and_checked(
+    client, officer, make_user, make_device
+) -> None:  # type: ignore[no-untyped-def]
+    _, auth, enrollment = officer
+    data = photo_bytes()
+    r = await tus_upload(client, {}, data, str(uuid.uuid4()))
+    assert r.status_code == 401 and r.headers["Tus-Resumable"] == "1.0.0"
+    assert r.json()["error"]
+    # another officer cannot add files to this officer's application
+    record_id = str(uuid.uuid4())
+    await push(client, auth, create_app_mutation(record_id))
+    other = await make_user(Role.OFFICER, area_codes=["63.01"])
+    other_auth = {"authorization": f"Bearer {(await make_device(other)).token}"}
+    r = await tus_upload(client, other_auth, data, record_id)
+    assert (r.status_code, r.json()["error"]) == (403, "forbidden")
+    # a revoked device is refused on its very next request
+    admin = await make_user(Role.ADMIN, area_codes=[])
+    await devices.revoke(enrollment.device.id, actor=admin)
+    r = await tus_upload(client, auth, data, record_id)
+    assert (r.status_code, r.json()["error"]) == (401, "device_revoked")
+    assert not await Blob.filter(sha256=sha256(data)).exists()
+
+
+async def test_staff_upload_needs_the_csrf_token(client, make_user) -> None:  # type: ignore[no-untyped-def]
+    staff = await make_user(Role.VERIFIER)
+    csrf = await staff_login(client, staff.username)
+    data = photo_bytes()
+    r = await tus_upload(client, {}, data, str(uuid.uuid4()))
+    assert (r.status_code, r.json()["error"]) == (403, "csrf_failed")
+    r = await tus_upload(client, {"X-CSRF-Token": csrf}, data, str(uuid.uuid4()))
+    assert r.status_code == 201, r.text
+
+
+async def test_application_cap(client, officer, db: Settings) -> None:  # type: ignore[no-untyped-def]
+    user, auth, _ = officer
+    record_id = str(uuid.uuid4())
+    await Upload.create(
+        sha256="ee" * 32,
+        application_id=record_id,
+        kind="ktp",
+        length=db.max_application_bytes - 100,
+        user_id=user.id,
+    )
+    r = await tus_upload(client, auth, photo_bytes(), record_id)
+    assert (r.status_code, r.json()["error"]) == (413, "application_quota")
+
+
+async def test_files_are_served_only_to_staff_who_see_the_application(  # type: ignore[no-untyped-def]
+    client, officer, make_user
+) -> None:
+    _, auth, _ = officer
+    record_id = str(uuid.uuid4())
+    data = photo_bytes((1200, 900), gps=True)
+    sha = sha256(data)
+    await push(client, auth, create_app_mutation(record_id), attach(record_id, sha))
+    assert (await tus_upload(client, auth, data, record_id)).status_code == 201
+    url = f"/api/uploads/{sha}/content"
+
+    assert (await client.get(url)).status_code == 401
+    assert (await client.get(url, headers=auth)).status_code == 401  # devices cannot read back
+
+    outsider = await make_user(Role.VERIFIER, area_codes=["63.01"])
+    await staff_login(client, outsider.username)
+    r = await client.get(url)
+    assert (r.status_code, r.json()["error"]) == (404, "not_found")
+
+    verifier = await make_user(Role.VERIFIER, area_codes=["63.71"])
+    await staff_login(client, verifier.username)
+    r = await client.get(url)
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "image/jpeg"
+    assert r.headers["content-disposition"].startswith("inline;")
+    assert "sandbox" in r.headers["content-security-policy"]
+    assert "default-src 'none'" in r.headers["content-security-policy"]
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.content != data and b"Exif" not in r.content  # the sanitised derivative
+
+    r = await client.get(url, params={"variant": "original"})
+    assert r.content == data and r.headers["content-disposition"].startswith("attachment;")
+
+    r = await client.get(url, params={"variant": "thumb"})
+    with Image.open(io.BytesIO(r.content)) as im:
+        assert max(im.size) == 320
+    thumb = LocalDiskStorage(client._transport.app.state.settings.media_dir)  # type: ignore[attr-defined]
+    path = await thumb.variant_path(sha, "thumb")
+    assert path is not None
+    made = path.stat().st_mtime_ns
+    r2 = await client.get(url, params={"variant": "thumb"})
+    assert r2.content == r.content and path.stat().st_mtime_ns == made  # made once, kept
+    assert (await client.get(url, params={"variant": "../x"})).status_code == 404
+
+
+async def test_cleanup_removes_expired_partials(db: Settings) -> None:  # type: ignore[no-untyped-def]
+    storage = LocalDiskStorage(db.media_dir)
+    sha = sha256(uuid.uuid4().bytes)
+    await storage.save_upload(
+        UploadInfo(sha, 1000, {"sha256": sha}, time.time() - 100, time.time() - 1), new=True
+    )
+    assert await storage.get_upload(sha) is not None
+    assert await cleanup(db) >= 1
+    assert await storage.get_upload(sha) is None
+    assert not storage.part_path(sha).exists()

@@ -5,6 +5,7 @@ server.app.ROUTE_MODULES; built lazily per app from ``app.state.settings``."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,6 +28,8 @@ from server.uploads.storage import LocalDiskStorage
 from server.uploads.tus import TusEndpoints
 from server.web.auth import check_csrf, require_device, require_staff
 from server.web.errors import ApiError
+
+log = logging.getLogger("jemput.uploads")
 
 PREFIX = "/api/uploads"
 # Served files can never run script or be framed: images and PDFs only need to be shown.
@@ -195,6 +198,18 @@ async def cleanup(settings: Settings) -> int:
     cutoff = datetime.now(UTC) - timedelta(seconds=limits.expire_seconds)
     await files.forget_stale_uploads(cutoff)
     return removed
+
+
+async def cleanup_periodically(settings: Settings, every_seconds: float = 3600) -> None:
+    """Lifespan task: ``asyncio.create_task(cleanup_periodically(settings))``; cancel on exit."""
+    while True:
+        try:
+            removed = await cleanup(settings)
+            if removed:
+                log.info("removed %d expired partial uploads", removed)
+        except Exception:  # a failed sweep must not end the loop
+            log.exception("upload cleanup failed")
+        await asyncio.sleep(every_seconds)
 
 
 routes = [

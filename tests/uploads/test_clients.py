@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
-import subprocess
 from pathlib import Path
 
 import httpx
@@ -14,8 +12,6 @@ from tusclient import client as tus
 from bench._netem import Link, run_proxy
 from tests.uploads.conftest import Live
 from tests.uploads.harness import AUTH, metadata, photo_bytes, sha256
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 class Tap:
@@ -127,16 +123,3 @@ def test_tuspy_with_sha1_checksums(live: Live) -> None:
     ).upload()
     head = httpx.head(f"{live.endpoint}{sha256(data)}", headers={**AUTH, "Tus-Resumable": "1.0.0"})
     assert head.headers["Upload-Offset"] == str(len(data))
-
-
-@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
-def test_tus_js_client_under_node() -> None:
-    result = subprocess.run(
-        ["node", "--test", "tests/uploads/js/"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "# pass 3" in result.stdout

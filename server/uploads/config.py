@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
@@ -18,10 +18,6 @@ OnPresent = Callable[[Principal, str], Awaitable[None]]
 # bytes the application named by metadata["record_id"] already holds (for the per-app cap).
 BeforeCreate = Callable[[Principal, Metadata, int], Awaitable[int]]
 
-DEFAULT_KINDS = frozenset(
-    {"ktp", "business_photo", "product_photo", "location_photo", "signature", "document", "other"}
-)
-
 
 @dataclass(frozen=True)
 class Limits:
@@ -33,7 +29,9 @@ class Limits:
     expire_seconds: int = 7 * 24 * 3600
     # A PATCH whose body stalls this long is ended (bytes kept) so its lock is freed.
     idle_timeout_seconds: float = 30.0
-    kinds: frozenset[str] = field(default=DEFAULT_KINDS)
+    # File kinds accepted in Upload-Metadata; None = any name like "ktp" or "business_front"
+    # (kinds come from the permit types' form definitions).
+    kinds: frozenset[str] | None = None
     # Re-encoded JPEG/WebP quality for the sanitised derivative.
     reencode_quality: int = 88
     thumbnail_px: int = 320

@@ -68,7 +68,7 @@ def check_filename(name: str) -> str:
     return name
 
 
-def check_upload_metadata(metadata: dict[str, str], kinds: frozenset[str]) -> dict[str, str]:
+def check_upload_metadata(metadata: dict[str, str], kinds: frozenset[str] | None) -> dict[str, str]:
     """Validate the keys the content-addressed store needs; unknown keys are dropped."""
     sha = metadata.get("sha256", "")
     if not SHA256_RE.match(sha):
@@ -81,7 +81,11 @@ def check_upload_metadata(metadata: dict[str, str], kinds: frozenset[str]) -> di
             400, "bad_metadata", "Upload-Metadata must carry record_id (letters, digits, - or _)."
         )
     kind = metadata.get("kind", "")
-    if not _KIND_RE.match(kind) or kind not in kinds:
+    if not _KIND_RE.match(kind):
+        raise UploadError(
+            400, "bad_kind", "Upload-Metadata kind must be a name like ktp (a-z, 0-9, _)."
+        )
+    if kinds is not None and kind not in kinds:
         raise UploadError(
             400, "bad_kind", f"Upload-Metadata kind must be one of: {', '.join(sorted(kinds))}."
         )

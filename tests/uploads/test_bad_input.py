@@ -122,7 +122,8 @@ def test_path_like_names_are_refused(live: Live, filename: str) -> None:
         ({"sha256": "../../etc/passwd"}, "bad_metadata"),
         ({"sha256": "A" * 64}, "bad_metadata"),
         ({"record_id": "../x"}, "bad_metadata"),
-        ({"kind": "virus"}, "bad_kind"),
+        ({"kind": "../ktp"}, "bad_kind"),
+        ({"kind": "KTP Photo"}, "bad_kind"),
     ],
 )
 def test_bad_metadata_is_refused(live: Live, meta: dict[str, str], code: str) -> None:
@@ -194,3 +195,14 @@ def test_png_and_webp_and_pdf_are_accepted(live: Live) -> None:
     r = upload(live, pdf, filetype="application/pdf", filename="surat.pdf", kind="document")
     assert r.status_code == 204, r.text
     assert len(live.recorder.completed) == 3
+
+
+def test_a_configured_kind_allowlist_is_enforced() -> None:
+    from server.uploads.errors import UploadError
+    from server.uploads.protocol import check_upload_metadata
+
+    meta = metadata(b"x", kind="kk")
+    assert check_upload_metadata(meta, None)["kind"] == "kk"
+    with pytest.raises(UploadError) as refused:
+        check_upload_metadata(meta, frozenset({"ktp"}))
+    assert refused.value.code == "bad_kind"

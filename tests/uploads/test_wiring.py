@@ -265,3 +265,21 @@ async def test_cleanup_removes_expired_partials(db: Settings) -> None:  # type: 
     assert await cleanup(db) >= 1
     assert await storage.get_upload(sha) is None
     assert not storage.part_path(sha).exists()
+
+
+async def test_head_indexes_a_stored_file_the_database_lost(client, officer) -> None:  # type: ignore[no-untyped-def]
+    _, auth, _ = officer
+    record_id = str(uuid.uuid4())
+    data = photo_bytes()
+    sha = sha256(data)
+    await push(client, auth, create_app_mutation(record_id), attach(record_id, sha))
+    assert (await tus_upload(client, auth, data, record_id)).status_code == 201
+    # as if the process died between storing the bytes and writing the index
+    await Blob.filter(sha256=sha).delete()
+    await Application.filter(id=record_id).update(
+        files=[{"sha256": sha, "kind": "ktp", "arrived": False}]
+    )
+    head = await client.head(f"/api/uploads/{sha}", headers={**auth, **TUS})
+    assert head.headers["Upload-Offset"] == str(len(data))
+    assert await Blob.filter(sha256=sha).exists()
+    assert (await Application.get(id=record_id)).files[0]["arrived"] is True

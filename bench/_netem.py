@@ -73,6 +73,8 @@ class Proxy:
         self.up = _Direction(link.rate)
         self.down = _Direction(link.rate)
         self.next_cut = link.cut_every
+        self.writers: set[asyncio.StreamWriter] = set()
+        self.handlers: set[asyncio.Task[None]] = set()
 
     async def _pump(
         self,
@@ -129,12 +131,35 @@ class Proxy:
             sender.cancel()
 
     async def _handle(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self.handlers.add(task)
+        self.writers.add(client_w)
+        try:
+            await self._connect(client_r, client_w)
+        finally:
+            self.writers.discard(client_w)
+            self.handlers.discard(task)
+
+    async def shutdown(self) -> None:
+        """Reset every open connection so each handler ends by itself, then wait for them."""
+        for writer in list(self.writers):
+            _reset(writer)
+        if self.handlers:
+            await asyncio.wait(set(self.handlers), timeout=5)
+        for task in list(self.handlers):
+            task.cancel()
+
+    async def _connect(
+        self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter
+    ) -> None:
         self.stats.connections += 1
         try:
             server_r, server_w = await asyncio.open_connection("127.0.0.1", self.upstream_port)
         except OSError:
             _reset(client_w)
             return
+        self.writers.add(server_w)
         cut = asyncio.Event()
         rtt = 2 * self.link.latency if self.link.handshake else 0.0
         up = asyncio.create_task(self._pump(client_r, server_w, self.up, True, rtt, cut))
@@ -143,9 +168,8 @@ class Proxy:
         both = asyncio.gather(up, down, return_exceptions=True)
         try:
             await asyncio.wait({cut_waiter, both}, return_when="FIRST_COMPLETED")
-        except asyncio.CancelledError:
-            cut.set()  # proxy shutdown: reset this connection and end quietly
         finally:
+            self.writers.discard(server_w)
             cut_waiter.cancel()
             if cut.is_set() or not both.done():
                 up.cancel()
@@ -177,11 +201,8 @@ def run_proxy(upstream_port: int, link: Link) -> Iterator[tuple[int, Proxy]]:
         ready.set()
         await stop[0].wait()
         server.close()
-        current = asyncio.current_task()
-        tasks = [t for t in asyncio.all_tasks() if t is not current]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await proxy.shutdown()
+        await server.wait_closed()
 
     thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
     thread.start()

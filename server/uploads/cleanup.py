@@ -18,7 +18,8 @@ async def expire_uploads(storage: Storage, locks: Locks, now: float | None = Non
     An upload being written right now (lock held) is skipped, not waited for."""
     now = time.time() if now is None else now
     removed = 0
-    for info in await storage.list_uploads():
+    uploads = await storage.list_uploads()
+    for info in uploads:
         if info.expires > now:
             continue
         try:
@@ -30,6 +31,10 @@ async def expire_uploads(storage: Storage, locks: Locks, now: float | None = Non
         if remove_lock is not None:
             remove_lock(info.sha256)
         removed += 1
+    sweep = getattr(locks, "sweep", None)
+    if sweep is not None:
+        live = {info.sha256 for info in uploads if info.expires > now}
+        await asyncio.to_thread(sweep, live, now - 3600)
     return removed
 
 

@@ -86,6 +86,22 @@ class FileLocks:
             finally:
                 os.close(fd)
 
+    def sweep(self, active: set[str], older_than: float) -> int:
+        """Delete idle lock files of uploads no longer in progress (completed or removed)."""
+        removed = 0
+        for path in self.dir.glob("*.lock"):
+            sha = path.stem
+            if sha in active or not SHA256_RE.match(sha):
+                continue
+            try:
+                if path.stat().st_mtime >= older_than:
+                    continue
+            except FileNotFoundError:
+                continue
+            self.remove_if_idle(sha)
+            removed += 1
+        return removed
+
 
 def advisory_key(sha: str) -> int:
     """A signed 64-bit key in a namespace of its own (hash of a prefix + the digest)."""

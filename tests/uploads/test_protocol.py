@@ -256,6 +256,15 @@ def test_expired_upload_is_gone_then_cleaned_then_restartable(tmp_path) -> None:
         removed = asyncio.run(expire_uploads(storage, FileLocks(live.media / "locks")))
         assert removed == 1
         assert live.stored_files() == []
+        assert not (live.media / "locks" / f"{sha}.lock").exists()
         assert live.http.head(f"/api/uploads/{sha}").status_code == 404
         assert create(live, data).status_code == 201
         assert patch(live, sha, 0, data).status_code == 204
+        # lock files of finished uploads go once they are an hour old
+        lock = live.media / "locks" / f"{sha}.lock"
+        assert lock.exists()
+        locks = FileLocks(live.media / "locks")
+        assert asyncio.run(expire_uploads(storage, locks, now=time.time() + 30)) == 0
+        assert lock.exists()
+        assert asyncio.run(expire_uploads(storage, locks, now=time.time() + 3700)) == 0
+        assert not lock.exists()

@@ -66,6 +66,7 @@ class Device:
         self.ctx: BrowserContext | None = None
         self.page: Page | None = None
         self.errors: list[str] = []
+        self.http_errors: list[str] = []
 
     async def open(self, *, offline: bool = False) -> Page:
         self.ctx = await self.pw.chromium.launch_persistent_context(
@@ -82,8 +83,16 @@ class Device:
         await self.ctx.set_offline(offline)
         self.page = self.ctx.pages[0] if self.ctx.pages else await self.ctx.new_page()
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.ctx.on("response", self._note_response)
         self.page.set_default_timeout(15_000)
         return self.page
+
+    async def _note_response(self, response: Any) -> None:
+        if "/api/" in response.url and response.status >= 400:
+            body = await response.text() if response.request.method != "HEAD" else ""
+            self.http_errors.append(
+                f"{response.request.method} {response.url} {response.status} {body[:300]}"
+            )
 
     async def close(self) -> None:
         if self.ctx:
@@ -226,17 +235,28 @@ async def submit_nib(device: Device, photo: Path, *, name: str = "Siti Rahmah") 
     return {"id": record["id"], "code": code}
 
 
-async def wait_synced(page: Page, timeout: float = 30.0) -> None:
-    """The header says nothing waits and a sync has succeeded."""
+async def wait_synced(page: Page, timeout: float = 30.0, after: str = "") -> None:
+    """The header says nothing waits and a sync finished later than `after`."""
     await wait_until(
         page,
-        """(() => { const s = document.getElementById('sync-status');
-                    return s && s.dataset.waiting === '0'
-                           && /Sinkron terakhir/.test(s.textContent)
-                           && !/Menyinkronkan/.test(s.textContent); })()""",
+        f"""(() => {{ const s = document.getElementById('sync-status');
+                    return s && s.dataset.waiting === '0' && s.dataset.running === '0'
+                           && s.dataset.lastSync > {after!r}; }})()""",
         timeout,
         describe="document.getElementById('sync-status').textContent",
     )
+
+
+async def sync_now(device: Device, timeout: float = 30.0) -> None:
+    """Press "Sinkronkan sekarang" and wait until that sync (and any photo upload) is done."""
+    page = device.page
+    assert page
+    before = await page.get_attribute("#sync-status", "data-last-sync") or ""
+    await page.click("#sync-now")
+    try:
+        await wait_synced(page, timeout, after=before)
+    except AssertionError as err:
+        raise AssertionError(f"{err}\nHTTP errors: {device.http_errors}") from None
 
 
 async def state_of(page: Page, record_id: str) -> str | None:

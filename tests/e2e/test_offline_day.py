@@ -8,7 +8,9 @@ import re
 
 import pytest
 
-from .conftest import Device, fill_nib_form
+from server.models import Application, Blob
+
+from .conftest import Device, fill_nib_form, state_of, sync_now
 
 pytestmark = pytest.mark.browser
 
@@ -70,4 +72,18 @@ async def test_offline_day_survives_reload_and_browser_restart(
     assert await row.locator(".badge").get_attribute("data-state") == "waiting"
     assert await page.get_attribute("#sync-status", "data-waiting") == "1"
     assert len(await device.idb("outbox")) == len(outbox)
+
+    # Back in signal: everything goes up once, photos included.
+    await device.set_offline(False)
+    await sync_now(device)
+    assert await Application.filter(tracking_code=code).count() == 1
+    app = await Application.get(tracking_code=code)
+    assert app.status == "diterima"
+    assert app.data["phone"] == "+6281234567890"
+    assert {f["sha256"] for f in app.files} == {p["sha256"] for p in photos}
+    assert all(f["arrived"] for f in app.files), app.files
+    blob = await Blob.get(sha256=jpegs[0]["sha256"])
+    assert blob.size == jpegs[0]["blob"]
+    assert await state_of(page, app.id) == "sent"
+    assert await device.idb("outbox") == []
     assert device.errors == []

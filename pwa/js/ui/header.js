@@ -70,5 +70,7 @@ export async function refreshHeader() {
   else if (lastError) parts.push(t(`sync.error.${lastError.kind}`) || lastError.error?.message);
   els.status.textContent = parts.join(" · ");
   els.status.dataset.waiting = String(waiting);
+  els.status.dataset.lastSync = last || "";
+  els.status.dataset.running = running ? "1" : "0";
   els.button.disabled = running;
 }

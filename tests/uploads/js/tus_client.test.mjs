@@ -27,14 +27,14 @@ after(() => {
   server.stdin.end()
 })
 
-// A minimal valid PNG with random pixels, so every test file has its own hash.
-async function pngBytes () {
+// A valid PNG with random pixels, so every test file has its own hash.
+async function pngBytes (width = 200, height = 150) {
   const py = spawn(path.join(root, '.venv/bin/python'), ['-c', `
 import io, sys
 from PIL import Image
-im = Image.frombytes("RGB", (200, 150), sys.stdin.buffer.read())
+im = Image.frombytes("RGB", (${width}, ${height}), sys.stdin.buffer.read())
 buf = io.BytesIO(); im.save(buf, format="PNG"); sys.stdout.buffer.write(buf.getvalue())`])
-  py.stdin.end(randomBytes(200 * 150 * 3))
+  py.stdin.end(randomBytes(width * height * 3))
   const chunks = []
   for await (const chunk of py.stdout) chunks.push(chunk)
   return Buffer.concat(chunks)
@@ -43,12 +43,12 @@ buf = io.BytesIO(); im.save(buf, format="PNG"); sys.stdout.buffer.write(buf.getv
 const sha256 = (buf) => createHash('sha256').update(buf).digest('hex')
 
 // How the field app uploads: the upload URL and fingerprint are the file's SHA-256.
-function send (buf, { chunkSize = 64 * 1024, log = [], onChunk } = {}) {
+function send (buf, { chunkSize = 64 * 1024, log = [], onChunk, base = info.url } = {}) {
   const sha = sha256(buf)
   return new Promise((resolve, reject) => {
     const upload = new Upload(buf, {
-      endpoint: `${info.url}/api/uploads/`,
-      uploadUrl: `${info.url}/api/uploads/${sha}`,
+      endpoint: `${base}/api/uploads/`,
+      uploadUrl: `${base}/api/uploads/${sha}`,
       fingerprint: async () => `sha256:${sha}`,
       headers: { Authorization: `Bearer ${info.token}` },
       metadata: {
@@ -57,7 +57,7 @@ function send (buf, { chunkSize = 64 * 1024, log = [], onChunk } = {}) {
       },
       chunkSize,
       uploadDataDuringCreation: true,
-      retryDelays: [0, 100, 300],
+      retryDelays: [0, 0, 0, 100, 300],
       removeFingerprintOnSuccess: true,
       onBeforeRequest: (req) => { log.push([req.getMethod(), req.getHeader('Upload-Offset') ?? null]) },
       onChunkComplete: (size, accepted) => { if (onChunk) onChunk(upload, accepted) },
@@ -108,4 +108,21 @@ test('an interrupted upload resumes from the offset HEAD reports', async () => {
   assert.deepEqual(log[0], ['HEAD', null])
   assert.deepEqual(log[1], ['PATCH', String(32 * 1024)])
   assert.deepEqual(await readFile(blobPath(sha)), buf)
+})
+
+test('a link that drops every 100 KB, inside chunks: each retry resumes at the HEAD offset', async () => {
+  const buf = await pngBytes(400, 300)
+  assert.ok(buf.length > 300 * 1024)
+  const log = []
+  const { sha } = await send(buf, { chunkSize: 256 * 1024, log, base: info.cut_url })
+  assert.deepEqual(await readFile(blobPath(sha)), buf)
+  const heads = log.filter(([method]) => method === 'HEAD').length
+  assert.ok(heads >= 3, `expected a HEAD after each cut, saw ${JSON.stringify(log)}`)
+  // every PATCH starts where the server's data ends (the HEAD offset), never earlier: the
+  // bytes that got through before a cut are not sent again
+  const offsets = log.filter(([method]) => method === 'PATCH').map(([, offset]) => Number(offset))
+  assert.ok(offsets.length >= 3)
+  for (let i = 1; i < offsets.length; i++) assert.ok(offsets[i] >= offsets[i - 1], String(offsets))
+  assert.ok(offsets.filter((o, i) => i > 0 && o > offsets[i - 1] && o % (256 * 1024) !== 0).length >= 2,
+    `cuts should fall inside chunks: ${offsets}`)
 })

@@ -1,0 +1,59 @@
+"""Settings on the tablet: English switch, storage answer, export of unsent work, and a
+logout that warns before anything unsent is lost."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .conftest import Device, submit_nib
+
+pytestmark = pytest.mark.browser
+
+
+async def test_language_storage_export_and_logout(device: Device, demo_data, small_jpeg) -> None:
+    page = await device.open()
+    await device.login()
+    await device.set_offline(True)
+    rec = await submit_nib(device, small_jpeg)
+
+    await device.goto_app("#/settings")
+    assert "Penyimpanan permanen" in (await page.text_content("#persisted") or "")
+    assert "Terpakai" in (await page.text_content("#usage") or "")
+
+    async with page.expect_download() as info:
+        await page.click("#export")
+    download = await info.value
+    with open(await download.path(), encoding="utf-8") as handle:
+        exported = json.load(handle)
+    assert exported["format"] == "jemput-bola-outbox"
+    assert exported["outbox"][0]["name"] == "create_application"
+    assert exported["records"][0]["id"] == rec["id"]
+    assert all(p["data_base64"] for p in exported["photos"])
+
+    await page.select_option("#lang", "en")
+    await page.wait_for_selector("#new-application")
+    assert await page.text_content("#sync-now") == "Sync now"
+    assert await page.text_content("#new-application") == "New application"
+
+    await device.goto_app("#/settings")
+    dialogs: list[str] = []
+
+    async def dismiss(dialog) -> None:  # type: ignore[no-untyped-def]
+        dialogs.append(dialog.message)
+        await dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    await page.click("#logout")
+    await page.wait_for_timeout(300)
+    assert dialogs and "NOT SENT" in dialogs[0]
+    assert len(await device.idb("outbox")) > 0, "refusing the warning keeps everything"
+
+    page.once("dialog", lambda d: d.accept())
+    await page.click("#logout")
+    await page.wait_for_selector("#login-form")
+    # The app opens a fresh, empty database for the next officer.
+    assert await device.idb("outbox") == []
+    assert await device.idb("records") == []
+    assert await device.idb("photos") == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -97,13 +99,20 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if manage_db:
-            await db.init_db(settings)
+        if not manage_db:
+            yield
+            return
+        await db.init_db(settings)
+        from server.uploads.web import cleanup_periodically
+
+        sweeper = asyncio.create_task(cleanup_periodically(settings))
         try:
             yield
         finally:
-            if manage_db:
-                await db.close_db()
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+            await db.close_db()
 
     app = Starlette(
         routes=collect_routes(),

@@ -150,6 +150,15 @@ async def cmd_holidays(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_uploads(args: argparse.Namespace, settings: Settings) -> int:
+    from server.uploads import web
+
+    async with database(settings):
+        removed = await web.cleanup(settings)
+    print(f"expired partial uploads removed: {removed}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="jemput", description="Jemput Bola server administration")
     sub = p.add_subparsers(dest="command", required=True)
@@ -188,6 +197,9 @@ def parser() -> argparse.ArgumentParser:
     hol = sub.add_parser("holidays", help="public holidays")
     hsub = hol.add_subparsers(dest="holidays_command", required=True)
     hsub.add_parser("import", help="import a date,name CSV file").add_argument("file")
+    uploads = sub.add_parser("uploads", help="photo and document uploads")
+    upsub = uploads.add_subparsers(dest="uploads_command", required=True)
+    upsub.add_parser("cleanup", help="remove expired partial uploads")
     return p
 
 
@@ -199,6 +211,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int] | in
     "user": cmd_user,
     "regions": cmd_regions,
     "holidays": cmd_holidays,
+    "uploads": cmd_uploads,
 }
 
 

@@ -54,7 +54,9 @@ const shellUrls = new Set(SHELL.map((p) => new URL(p, scope).href));
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
-    caches.open(CACHE).then((cache) => cache.addAll(SHELL.map((p) => new Request(new URL(p, scope), { cache: "reload" })))),
+    caches
+      .open(CACHE)
+      .then((cache) => cache.addAll(SHELL.map((p) => new Request(new URL(p, scope), { cache: "reload" })))),
   );
 });
 

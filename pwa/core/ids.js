@@ -27,7 +27,9 @@ export function trackingCode(crypto = globalThis.crypto) {
 
 /** Normalise what a person typed: upper case, no spaces, O→0 is not possible so O→Q is not guessed. */
 export function normaliseTrackingCode(input) {
-  const raw = String(input || "").toUpperCase().replace(/[^0-9A-Z]/g, "");
+  const raw = String(input || "")
+    .toUpperCase()
+    .replace(/[^0-9A-Z]/g, "");
   const body = raw.startsWith("JB") ? raw.slice(2) : raw;
   if (body.length !== CODE_GROUPS * GROUP_LEN) return null;
   const code = `JB-${body.slice(0, 4)}-${body.slice(4, 8)}-${body.slice(8, 12)}`;

@@ -3,7 +3,9 @@
 // Region and stated-data mismatches are warnings, never rejections.
 
 export const PROVINCE_CODES = new Set(
-  "11 12 13 14 15 16 17 18 19 21 31 32 33 34 35 36 51 52 53 61 62 63 64 65 71 72 73 74 75 76 81 82 91 92 93 94 95 96".split(" "),
+  "11 12 13 14 15 16 17 18 19 21 31 32 33 34 35 36 51 52 53 61 62 63 64 65 71 72 73 74 75 76 81 82 91 92 93 94 95 96".split(
+    " ",
+  ),
 );
 
 const pad = (n) => String(n).padStart(2, "0");
@@ -48,7 +50,12 @@ export function checkNik(input, opts = {}) {
   if (dayOk && monthOk) {
     const statedMatch = /^(\d{4})-(\d{2})-(\d{2})$/.exec(stated.birth_date || "");
     let year = 2000 + Number(yy);
-    if (statedMatch && statedMatch[1].slice(2) === yy && Number(statedMatch[2]) === month && Number(statedMatch[3]) === day) {
+    if (
+      statedMatch &&
+      statedMatch[1].slice(2) === yy &&
+      Number(statedMatch[2]) === month &&
+      Number(statedMatch[3]) === day
+    ) {
       year = Number(statedMatch[1]);
     } else if (!realDate(year, month, day) || isoDay(new Date(Date.UTC(year, month - 1, day))) > isoDay(today)) {
       year -= 100;

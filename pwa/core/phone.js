@@ -24,13 +24,25 @@ export function checkPhone(input, { requireMobile = false } = {}) {
   if (national.startsWith("8")) {
     if (!/^8[1-35-9]/.test(national)) return fail("phone_mobile_prefix");
     if (national.length < 9 || national.length > 12) return fail("phone_mobile_length");
-    return { value: `+62${national}`, display: mobileDisplay(`0${national}`), kind: "mobile", errors: [], warnings: [] };
+    return {
+      value: `+62${national}`,
+      display: mobileDisplay(`0${national}`),
+      kind: "mobile",
+      errors: [],
+      warnings: [],
+    };
   }
   if (/^[2-79]/.test(national)) {
     if (national.length < 7 || national.length > 11) return fail("phone_landline_length");
     if (requireMobile) return fail("phone_not_mobile");
     const n = TWO_DIGIT_AREAS.has(national.slice(0, 2)) ? 2 : 3;
-    return { value: `+62${national}`, display: `(0${national.slice(0, n)}) ${national.slice(n)}`, kind: "landline", errors: [], warnings: [] };
+    return {
+      value: `+62${national}`,
+      display: `(0${national.slice(0, n)}) ${national.slice(n)}`,
+      kind: "landline",
+      errors: [],
+      warnings: [],
+    };
   }
   return fail("phone_invalid");
 }

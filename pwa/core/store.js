@@ -89,22 +89,29 @@ export class Store {
   async mutate(recordId, build) {
     const tx = this.db.transaction(["records", "outbox", "meta"], "readwrite");
     return atomically(tx, async () => {
-    const meta = tx.objectStore("meta");
-    let next = (await meta.get("next_mutation_id")) ?? 1;
-    const node = String((await meta.get("client_id")) ?? "device").slice(0, 8);
-    const clock = makeHlc(node, (await meta.get("hlc")) ?? undefined);
-    const queued = [];
-    const enqueue = (name, args) => {
-      const now = this.now();
-      queued.push({ id: next++, name, args, record_id: recordId, hlc: clock.tick(now.getTime()), device_time: localIso(now) });
-    };
-    const current = await tx.objectStore("records").get(recordId);
-    const updated = build(current, enqueue);
-    for (const m of queued) tx.objectStore("outbox").add(m);
-    meta.put(next, "next_mutation_id");
-    meta.put(clock.state(), "hlc");
-    if (updated) tx.objectStore("records").put({ ...updated, updated_at: this.now().toISOString() });
-    return queued;
+      const meta = tx.objectStore("meta");
+      let next = (await meta.get("next_mutation_id")) ?? 1;
+      const node = String((await meta.get("client_id")) ?? "device").slice(0, 8);
+      const clock = makeHlc(node, (await meta.get("hlc")) ?? undefined);
+      const queued = [];
+      const enqueue = (name, args) => {
+        const now = this.now();
+        queued.push({
+          id: next++,
+          name,
+          args,
+          record_id: recordId,
+          hlc: clock.tick(now.getTime()),
+          device_time: localIso(now),
+        });
+      };
+      const current = await tx.objectStore("records").get(recordId);
+      const updated = build(current, enqueue);
+      for (const m of queued) tx.objectStore("outbox").add(m);
+      meta.put(next, "next_mutation_id");
+      meta.put(clock.state(), "hlc");
+      if (updated) tx.objectStore("records").put({ ...updated, updated_at: this.now().toISOString() });
+      return queued;
     });
   }
 
@@ -117,7 +124,7 @@ export class Store {
   }
 
   /** Turn a draft (or a new record) into a submitted application. */
-  submitNew(record, opts) {
+  submitNew(record) {
     return this.mutate(record.id, (_cur, enqueue) => {
       enqueue("create_application", {
         record_id: record.id,
@@ -130,11 +137,11 @@ export class Store {
       for (const f of fileValues(record.fields)) enqueue("attach_file", attachArgs(record.id, f));
       enqueue("submit_application", { record_id: record.id });
       return { ...record, draft: false, created: true, failure: null, submitted_at: this.now().toISOString() };
-    }, opts);
+    });
   }
 
   /** Edit a record already queued or synced: one update_fields with each change's base. */
-  editFields(recordId, fields, opts) {
+  editFields(recordId, fields) {
     return this.mutate(recordId, (cur, enqueue) => {
       if (!cur) throw new Error("unknown record");
       const changes = diffFields(cur.fields, fields);
@@ -143,10 +150,10 @@ export class Store {
       const before = new Set(fileValues(cur.fields).map((f) => f.sha256));
       for (const f of fileValues(fields)) if (!before.has(f.sha256)) enqueue("attach_file", attachArgs(recordId, f));
       return { ...cur, fields, failure: null };
-    }, opts);
+    });
   }
 
-  resubmit(recordId, fields, opts) {
+  resubmit(recordId, fields) {
     return this.mutate(recordId, (cur, enqueue) => {
       const changes = diffFields(cur.fields, fields);
       if (Object.keys(changes).length) enqueue("update_fields", { record_id: recordId, changes });
@@ -154,14 +161,14 @@ export class Store {
       for (const f of fileValues(fields)) if (!before.has(f.sha256)) enqueue("attach_file", attachArgs(recordId, f));
       enqueue("resubmit_application", { record_id: recordId });
       return { ...cur, fields, failure: null, resubmitted_at: this.now().toISOString() };
-    }, opts);
+    });
   }
 
-  cancel(recordId, reason, opts) {
+  cancel(recordId, reason) {
     return this.mutate(recordId, (cur, enqueue) => {
       enqueue("cancel_application", { record_id: recordId, reason });
       return cur;
-    }, opts);
+    });
   }
 
   /**
@@ -172,37 +179,43 @@ export class Store {
   async ackPush(answer) {
     const tx = this.db.transaction(["records", "outbox", "meta", "conflicts"], "readwrite");
     return atomically(tx, async () => {
-    const outbox = tx.objectStore("outbox");
-    const records = tx.objectStore("records");
-    let removed = 0;
-    for (const r of answer.results || []) {
-      for (const c of r.conflicts || []) if (c && typeof c === "object" && c.id) await tx.objectStore("conflicts").put(c);
-    }
-    for (const r of answer.results || []) {
-      const m = await outbox.get(r.id);
-      if (!m) continue;
-      await outbox.delete(r.id);
-      removed++;
-      const rec = await records.get(m.record_id);
-      if (!rec) continue;
-      if (r.status === "rejected") {
-        rec.failure = { mutation: m.name, reason: r.reason || "rejected", message: r.message || "", at: this.now().toISOString() };
+      const outbox = tx.objectStore("outbox");
+      const records = tx.objectStore("records");
+      let removed = 0;
+      for (const r of answer.results || []) {
+        for (const c of r.conflicts || [])
+          if (c && typeof c === "object" && c.id) await tx.objectStore("conflicts").put(c);
       }
-      if (r.status === "conflict") rec.conflict_pending = true;
-      rec.last_ack = { id: r.id, status: r.status };
-      await records.put(rec);
-    }
-    const last = answer.last_mutation_id;
-    if (Number.isInteger(last)) {
-      let cursor = await outbox.openCursor(IDBKeyRange.upperBound(last));
-      while (cursor) {
-        await cursor.delete();
+      for (const r of answer.results || []) {
+        const m = await outbox.get(r.id);
+        if (!m) continue;
+        await outbox.delete(r.id);
         removed++;
-        cursor = await cursor.continue();
+        const rec = await records.get(m.record_id);
+        if (!rec) continue;
+        if (r.status === "rejected") {
+          rec.failure = {
+            mutation: m.name,
+            reason: r.reason || "rejected",
+            message: r.message || "",
+            at: this.now().toISOString(),
+          };
+        }
+        if (r.status === "conflict") rec.conflict_pending = true;
+        rec.last_ack = { id: r.id, status: r.status };
+        await records.put(rec);
       }
-      tx.objectStore("meta").put(last, "last_mutation_id");
-    }
-    return removed;
+      const last = answer.last_mutation_id;
+      if (Number.isInteger(last)) {
+        let cursor = await outbox.openCursor(IDBKeyRange.upperBound(last));
+        while (cursor) {
+          await cursor.delete();
+          removed++;
+          cursor = await cursor.continue();
+        }
+        tx.objectStore("meta").put(last, "last_mutation_id");
+      }
+      return removed;
     });
   }
 
@@ -223,41 +236,41 @@ export class Store {
   async applyPullPage(page) {
     const tx = this.db.transaction(["records", "outbox", "conflicts", "photos", "meta"], "readwrite");
     return atomically(tx, async () => {
-    const records = tx.objectStore("records");
-    const outboxIdx = tx.objectStore("outbox").index("record_id");
-    for (const server of page.records || []) {
-      const local = await records.get(server.id);
-      const pending = await outboxIdx.getAll(server.id);
-      const merged = mergePulled(local, server, pending);
-      merged.reset_stale = false;
-      if (pending.length === 0 && local?.conflict_pending) merged.conflict_pending = false;
-      await records.put(merged);
-    }
-    for (const t of page.tombstones || []) {
-      const id = typeof t === "string" ? t : t.id;
-      const pending = await outboxIdx.getAll(id);
-      const local = await records.get(id);
-      if (!local) continue;
-      if (pending.length || local.draft) {
-        await records.put({ ...local, server_deleted: true });
-        continue;
+      const records = tx.objectStore("records");
+      const outboxIdx = tx.objectStore("outbox").index("record_id");
+      for (const server of page.records || []) {
+        const local = await records.get(server.id);
+        const pending = await outboxIdx.getAll(server.id);
+        const merged = mergePulled(local, server, pending);
+        merged.reset_stale = false;
+        if (pending.length === 0 && local?.conflict_pending) merged.conflict_pending = false;
+        await records.put(merged);
       }
-      await records.delete(id);
-      const photos = tx.objectStore("photos");
-      for (const p of await photos.index("record_id").getAll(id)) if (p.uploaded) await photos.delete(p.sha256);
-    }
-    for (const c of page.conflicts || []) await tx.objectStore("conflicts").put(c);
-    const meta = tx.objectStore("meta");
-    await meta.put(page.cursor ?? null, "cursor");
-    if (Number.isInteger(page.last_mutation_id)) {
-      // Acknowledged even if the push answer was lost.
-      await meta.put(page.last_mutation_id, "server_last_mutation_id");
-      let cur = await tx.objectStore("outbox").openCursor(IDBKeyRange.upperBound(page.last_mutation_id));
-      while (cur) {
-        await cur.delete();
-        cur = await cur.continue();
+      for (const t of page.tombstones || []) {
+        const id = typeof t === "string" ? t : t.id;
+        const pending = await outboxIdx.getAll(id);
+        const local = await records.get(id);
+        if (!local) continue;
+        if (pending.length || local.draft) {
+          await records.put({ ...local, server_deleted: true });
+          continue;
+        }
+        await records.delete(id);
+        const photos = tx.objectStore("photos");
+        for (const p of await photos.index("record_id").getAll(id)) if (p.uploaded) await photos.delete(p.sha256);
       }
-    }
+      for (const c of page.conflicts || []) await tx.objectStore("conflicts").put(c);
+      const meta = tx.objectStore("meta");
+      await meta.put(page.cursor ?? null, "cursor");
+      if (Number.isInteger(page.last_mutation_id)) {
+        // Acknowledged even if the push answer was lost.
+        await meta.put(page.last_mutation_id, "server_last_mutation_id");
+        let cur = await tx.objectStore("outbox").openCursor(IDBKeyRange.upperBound(page.last_mutation_id));
+        while (cur) {
+          await cur.delete();
+          cur = await cur.continue();
+        }
+      }
     });
   }
 
@@ -348,8 +361,14 @@ export class Store {
       return m;
     };
     const pend = by(outbox, "record_id");
-    const ups = by(photos.filter((p) => !p.uploaded && p.record_id), "record_id");
-    const conf = by(conflicts.filter((c) => c.status !== "resolved"), "record_id");
+    const ups = by(
+      photos.filter((p) => !p.uploaded && p.record_id),
+      "record_id",
+    );
+    const conf = by(
+      conflicts.filter((c) => c.status !== "resolved"),
+      "record_id",
+    );
     return { records, pending: pend, uploads: ups, conflicts: conf, outboxCount: outbox.length };
   }
 
@@ -420,5 +439,10 @@ export function formsOf(pt) {
   if (Array.isArray(pt.forms)) for (const f of pt.forms) list.push(f.definition ?? f);
   if (pt.form) list.push(pt.form.definition ?? pt.form);
   if (pt.form_definition) list.push(pt.form_definition);
-  return list.map((def) => ({ key: `${code}:${def.version}`, permit_type: code, version: def.version, definition: def }));
+  return list.map((def) => ({
+    key: `${code}:${def.version}`,
+    permit_type: code,
+    version: def.version,
+    definition: def,
+  }));
 }

@@ -16,10 +16,13 @@ export class SyncError extends Error {
 export function classify(res, now = Date.now()) {
   const body = res.body || {};
   if (res.status >= 200 && res.status < 300) return body;
-  if (res.status === 401 && body.error === "device_revoked") throw new SyncError("revoked", body.message || "device revoked");
+  if (res.status === 401 && body.error === "device_revoked")
+    throw new SyncError("revoked", body.message || "device revoked");
   if (res.status === 401) throw new SyncError("unauthorized", body.message || "unauthorized");
-  if (res.status === 409 && body.error === "mutation_gap") throw new SyncError("gap", body.message || "mutation gap", { expected: body.expected });
-  if (res.status === 403 && body.error === "foreign_client") throw new SyncError("foreign_client", body.message || "client id belongs to another device");
+  if (res.status === 409 && body.error === "mutation_gap")
+    throw new SyncError("gap", body.message || "mutation gap", { expected: body.expected });
+  if (res.status === 403 && body.error === "foreign_client")
+    throw new SyncError("foreign_client", body.message || "client id belongs to another device");
   if (res.status === 413) throw new SyncError("too_large", body.message || "batch too large");
   if (res.status === 503 || res.status === 429 || res.status === 502 || res.status === 504) {
     const retryAfterMs = parseRetryAfter(res.headers?.get?.("retry-after"), now);
@@ -40,7 +43,17 @@ export class SyncEngine {
    * @param {{uploadAll(onProgress: Function): Promise<void>}} [o.uploader]
    * @param {(event: string, detail?: any) => void} [o.emit]
    */
-  constructor({ store, post, clientId, uploader = null, emit = () => {}, batchSize = 100, pageSize = 200, random = Math.random, now = () => Date.now() }) {
+  constructor({
+    store,
+    post,
+    clientId,
+    uploader = null,
+    emit = () => {},
+    batchSize = 100,
+    pageSize = 200,
+    random = Math.random,
+    now = () => Date.now(),
+  }) {
     Object.assign(this, { store, post, clientId, uploader, emit, batchSize, pageSize, random, now });
     this.running = null;
     this.attempt = 0;

@@ -9,8 +9,18 @@ export async function authHeaders() {
 
 /** POST JSON; answers {status, headers, body} and throws only on network failure. */
 export async function postJson(path, body, { auth = true } = {}) {
-  const headers = { "Content-Type": "application/json", Accept: "application/json", ...(auth ? await authHeaders() : {}) };
-  const res = await fetch(path, { method: "POST", headers, body: JSON.stringify(body), credentials: "omit", cache: "no-store" });
+  const headers = {
+    "Content-Type": "application/json",
+    Accept: "application/json",
+    ...(auth ? await authHeaders() : {}),
+  };
+  const res = await fetch(path, {
+    method: "POST",
+    headers,
+    body: JSON.stringify(body),
+    credentials: "omit",
+    cache: "no-store",
+  });
   return { status: res.status, headers: res.headers, body: await res.json().catch(() => ({})) };
 }
 
@@ -32,7 +42,8 @@ export async function refreshReference() {
   const etag = await store.getReference("etag");
   const res = await getJson("/api/reference", { etag });
   if (res.status === 304) return false;
-  if (res.status !== 200) throw Object.assign(new Error(res.body?.message || `HTTP ${res.status}`), { status: res.status, body: res.body });
+  if (res.status !== 200)
+    throw Object.assign(new Error(res.body?.message || `HTTP ${res.status}`), { status: res.status, body: res.body });
   await store.saveReference(res.body, res.headers.get("ETag"));
   return true;
 }

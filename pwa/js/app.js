@@ -26,7 +26,12 @@ export function setLeaveGuard(fn) {
   leaveGuard = fn;
 }
 
+let generation = 0;
+
 async function route() {
+  // Renders can overlap (a hash change while a finished sync refreshes the list): each one
+  // draws off-screen and only the newest is shown.
+  const mine = ++generation;
   const store = await getStore();
   const token = await store.getMeta("token");
   let hash = location.hash || "#/";
@@ -38,13 +43,16 @@ async function route() {
     const m = re.exec(hash);
     if (!m) continue;
     const view = await load();
-    const root = clear(main());
+    const root = document.createElement("div");
     try {
       await view.render(root, { params: m.slice(1), hash, store });
     } catch (err) {
-      showError(err);
+      if (mine === generation) showError(err);
     }
-    main().focus({ preventScroll: true });
+    if (mine !== generation) return;
+    main().replaceChildren(...root.childNodes);
+    const first = main().querySelector("[autofocus]");
+    (first || main()).focus({ preventScroll: true });
     refreshHeader();
     return;
   }
@@ -83,7 +91,9 @@ async function boot() {
     if (event === "revoked") {
       await wipeDevice();
       document.body.dataset.revoked = "1";
-      clear(main()).append(h("section", { class: "card" }, h("h2", {}, t("revoked.title")), h("p", {}, t("revoked.body"))));
+      clear(main()).append(
+        h("section", { class: "card" }, h("h2", {}, t("revoked.title")), h("p", {}, t("revoked.body"))),
+      );
       return;
     }
     refreshHeader();

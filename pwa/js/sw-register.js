@@ -5,14 +5,20 @@ import { h } from "./dom.js";
 
 export async function registerServiceWorker() {
   if (!("serviceWorker" in navigator)) return;
-  const reg = await navigator.serviceWorker.register(new URL("../sw.js", import.meta.url), { scope: "./" }).catch(() => null);
+  const reg = await navigator.serviceWorker
+    .register(new URL("../sw.js", import.meta.url), { scope: "./" })
+    .catch(() => null);
   if (!reg) return;
   const offer = (worker) => {
     const banner = document.getElementById("update");
     if (!banner || !worker) return;
     banner.replaceChildren(
       h("span", {}, t("update.ready")),
-      h("button", { type: "button", class: "btn btn-primary", onclick: () => worker.postMessage({ type: "SKIP_WAITING" }) }, t("update.apply")),
+      h(
+        "button",
+        { type: "button", class: "btn btn-primary", onclick: () => worker.postMessage({ type: "SKIP_WAITING" }) },
+        t("update.apply"),
+      ),
     );
     banner.hidden = false;
   };

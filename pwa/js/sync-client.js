@@ -76,11 +76,14 @@ function makeUploader(store) {
       for (const p of pending) {
         i++;
         try {
-          await uploadOne(tus, p, headers, (sent, total) => progress({ done: i - 1, total: pending.length, bytes: sent, bytesTotal: total }));
+          await uploadOne(tus, p, headers, (sent, total) =>
+            progress({ done: i - 1, total: pending.length, bytes: sent, bytesTotal: total }),
+          );
         } catch (err) {
           const status = err?.originalResponse?.getStatus?.();
           const body = err?.originalResponse?.getBody?.();
-          if (status === 401 && String(body).includes("device_revoked")) throw Object.assign(new Error("revoked"), { kind: "revoked" });
+          if (status === 401 && String(body).includes("device_revoked"))
+            throw Object.assign(new Error("revoked"), { kind: "revoked" });
           throw Object.assign(new Error(`upload failed: ${err.message}`), { kind: status ? "upload" : "network" });
         }
         await store.markUploaded(p.sha256);

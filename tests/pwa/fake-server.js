@@ -43,7 +43,8 @@ export class FakeServer {
         results.push(c.results.get(m.id));
         continue;
       }
-      if (m.id !== c.last + 1) return { status: 409, body: { error: "mutation_gap", expected: c.last + 1, message: "gap" } };
+      if (m.id !== c.last + 1)
+        return { status: 409, body: { error: "mutation_gap", expected: c.last + 1, message: "gap" } };
       const r = { id: m.id, ...this.apply(m, body.client_id) };
       c.results.set(m.id, r);
       c.last = m.id;
@@ -62,8 +63,15 @@ export class FakeServer {
         this.records.set(a.record_id, {
           seq: ++this.seq,
           record: {
-            id: a.record_id, version: 1, permit_type: a.permit_type, form_version: a.form_version,
-            tracking_code: a.tracking_code, status: "draf", fields: { ...a.fields }, corrections: [], files: [],
+            id: a.record_id,
+            version: 1,
+            permit_type: a.permit_type,
+            form_version: a.form_version,
+            tracking_code: a.tracking_code,
+            status: "draf",
+            fields: { ...a.fields },
+            corrections: [],
+            files: [],
           },
         });
         return { status: "applied" };
@@ -76,7 +84,17 @@ export class FakeServer {
           if (JSON.stringify(cur) === JSON.stringify(base) || JSON.stringify(cur) === JSON.stringify(value)) {
             entry.record.fields[f] = value;
           } else {
-            const c = { id: `c${this.conflicts.length + 1}`, record_id: a.record_id, field: f, base, device_value: value, server_value: cur, status: "open", resolution: null, client_id: clientId };
+            const c = {
+              id: `c${this.conflicts.length + 1}`,
+              record_id: a.record_id,
+              field: f,
+              base,
+              device_value: value,
+              server_value: cur,
+              status: "open",
+              resolution: null,
+              client_id: clientId,
+            };
             this.conflicts.push(c);
             const { client_id: _omit, ...shown } = c;
             conflicts.push({ ...shown, mutation_id: null });
@@ -100,7 +118,8 @@ export class FakeServer {
         return { status: "applied" };
       case "cancel_application":
         if (!entry) return { status: "rejected", reason: "not_found" };
-        if (entry.record.status === "disetujui") return { status: "rejected", reason: "invalid_transition", message: "Sudah disetujui." };
+        if (entry.record.status === "disetujui")
+          return { status: "rejected", reason: "invalid_transition", message: "Sudah disetujui." };
         entry.record.status = "dibatalkan";
         touch();
         return { status: "applied" };

@@ -88,7 +88,9 @@ async function converse(file, fx, actorName, actor) {
   return { store, sent, steps: planned };
 }
 
-for (const file of readdirSync(DIR).filter((f) => f.endsWith(".json")).sort()) {
+for (const file of readdirSync(DIR)
+  .filter((f) => f.endsWith(".json"))
+  .sort()) {
   if (MALFORMED.has(file)) continue;
   const fx = JSON.parse(readFileSync(new URL(file, DIR)));
   for (const [actorName, actor] of Object.entries(fx.actors)) {
@@ -146,7 +148,10 @@ test("golden rejections are shown on their records and never block the queue", a
 test("the client never builds what bad_request.json shows the server refusing", async () => {
   const store = await openStore(openDB, { name: `golden-${++dbCount}`, deleteDB });
   await store.setMeta("client_id", "5a0b8e9c-1d2f-4a6b-8c3d-2e1f0a9b8c7d");
-  for (let k = 0; k < 150; k++) await store.enqueue("0f8e4c1a-7b2d-4e9f-a1c3-5d6e7f8a9b0c", "submit_application", { record_id: "0f8e4c1a-7b2d-4e9f-a1c3-5d6e7f8a9b0c" });
+  for (let k = 0; k < 150; k++)
+    await store.enqueue("0f8e4c1a-7b2d-4e9f-a1c3-5d6e7f8a9b0c", "submit_application", {
+      record_id: "0f8e4c1a-7b2d-4e9f-a1c3-5d6e7f8a9b0c",
+    });
   const bodies = [];
   const engine = new SyncEngine({
     store,
@@ -154,7 +159,13 @@ test("the client never builds what bad_request.json shows the server refusing", 
     post: async (path, body) => {
       bodies.push(body);
       const last = body.mutations ? body.mutations.at(-1).id : 0;
-      return { status: 200, headers: new Map(), body: path.endsWith("push") ? { last_mutation_id: last, results: body.mutations.map((m) => ({ id: m.id, status: "applied" })) } : { reset: false, cursor: "c", has_more: false, records: [], tombstones: [], conflicts: [] } };
+      return {
+        status: 200,
+        headers: new Map(),
+        body: path.endsWith("push")
+          ? { last_mutation_id: last, results: body.mutations.map((m) => ({ id: m.id, status: "applied" })) }
+          : { reset: false, cursor: "c", has_more: false, records: [], tombstones: [], conflicts: [] },
+      };
     },
   });
   await engine.sync();

@@ -1,7 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  CODE_ALPHABET, TRACKING_CODE_BITS, TRACKING_CODE_RE, normaliseTrackingCode, statusToken, statusUrl, trackingCode, uuid,
+  CODE_ALPHABET,
+  TRACKING_CODE_BITS,
+  TRACKING_CODE_RE,
+  normaliseTrackingCode,
+  statusToken,
+  statusUrl,
+  trackingCode,
+  uuid,
 } from "../../pwa/core/ids.js";
 
 test("the alphabet has 32 unambiguous symbols", () => {

@@ -14,14 +14,27 @@ async function setup() {
   await store.setMeta("client_id", "dev-1");
   const server = new FakeServer();
   const events = [];
-  const engine = new SyncEngine({ store, post: server.transport(), clientId: "dev-1", emit: (e, d) => events.push([e, d]), random: () => 0 });
+  const engine = new SyncEngine({
+    store,
+    post: server.transport(),
+    clientId: "dev-1",
+    emit: (e, d) => events.push([e, d]),
+    random: () => 0,
+  });
   engine.setTimer = (fn, ms) => ({ fn, ms });
   engine.clearTimer = () => {};
   return { store, server, engine, events };
 }
 
 function newRecord(fields = { full_name: "Siti Aminah", business_name: "Warung Siti" }) {
-  return { id: uuid(), permit_type: "iumk", form_version: 1, tracking_code: trackingCode(), status_token: statusToken(), fields };
+  return {
+    id: uuid(),
+    permit_type: "iumk",
+    form_version: 1,
+    tracking_code: trackingCode(),
+    status_token: statusToken(),
+    fields,
+  };
 }
 
 async function stateOf(store, id) {
@@ -36,8 +49,14 @@ test("a submitted application reaches the server once and comes back as sent", a
   await store.saveDraft(rec);
   assert.equal(await stateOf(store, rec.id), "draft");
   const q = await store.submitNew(rec);
-  assert.deepEqual(q.map((m) => m.name), ["create_application", "submit_application"]);
-  assert.deepEqual(q.map((m) => m.id), [1, 2]);
+  assert.deepEqual(
+    q.map((m) => m.name),
+    ["create_application", "submit_application"],
+  );
+  assert.deepEqual(
+    q.map((m) => m.id),
+    [1, 2],
+  );
   assert.equal(await stateOf(store, rec.id), "waiting");
   const r = await engine.sync();
   assert.equal(r.ok, true);
@@ -175,7 +194,10 @@ test("a reset cursor pushes the queue first, then pulls everything", async () =>
   };
   // Skip the normal push so the reset path has something to push.
   await engine.pullAll();
-  assert.deepEqual(calls.map((c) => c[0]), ["/api/sync/pull", "/api/sync/push", "/api/sync/pull"]);
+  assert.deepEqual(
+    calls.map((c) => c[0]),
+    ["/api/sync/pull", "/api/sync/push", "/api/sync/pull"],
+  );
   assert.equal(calls[2][1], null);
   assert.equal(server.records.get(rec.id).record.fields.full_name, "X");
   assert.equal((await store.getRecord(rec.id)).fields.full_name, "X");
@@ -189,7 +211,14 @@ test("pull pages are followed and a page and its cursor are stored together", as
   assert.equal((await store.allRecords()).length, 5);
   assert.ok(server.pullCalls >= 3);
   const before = await store.getMeta("cursor");
-  const bad = { cursor: "999", has_more: false, records: [{ id: "ok-1", version: 1, fields: {} }, { version: 1, fields: {} }] };
+  const bad = {
+    cursor: "999",
+    has_more: false,
+    records: [
+      { id: "ok-1", version: 1, fields: {} },
+      { version: 1, fields: {} },
+    ],
+  };
   await assert.rejects(store.applyPullPage(bad));
   assert.equal(await store.getMeta("cursor"), before);
   assert.equal(await store.getRecord("ok-1"), undefined);
@@ -203,7 +232,10 @@ test("photos wait for their record and attach_file before uploading", async () =
   await store.saveDraft(rec);
   assert.equal((await store.pendingUploads()).length, 0, "drafts never upload");
   const q = await store.submitNew(rec);
-  assert.deepEqual(q.map((m) => m.name), ["create_application", "attach_file", "submit_application"]);
+  assert.deepEqual(
+    q.map((m) => m.name),
+    ["create_application", "attach_file", "submit_application"],
+  );
   assert.equal(q[1].args.sha256, photo.sha256);
   assert.equal((await store.pendingUploads()).length, 0, "not before the server has the record");
   const uploaded = [];
@@ -234,8 +266,14 @@ test("export holds every unsynced mutation, record and photo", async () => {
 
 test("classify maps answers to errors", () => {
   assert.throws(() => classify({ status: 401, body: { error: "device_revoked" } }), { kind: "revoked" });
-  assert.throws(() => classify({ status: 409, body: { error: "mutation_gap", expected: 4 } }), { kind: "gap", expected: 4 });
-  assert.throws(() => classify({ status: 400, body: { error: "bad", message: "m" } }), { kind: "protocol", message: "m" });
+  assert.throws(() => classify({ status: 409, body: { error: "mutation_gap", expected: 4 } }), {
+    kind: "gap",
+    expected: 4,
+  });
+  assert.throws(() => classify({ status: 400, body: { error: "bad", message: "m" } }), {
+    kind: "protocol",
+    message: "m",
+  });
   assert.deepEqual(classify({ status: 200, body: { a: 1 } }), { a: 1 });
 });
 
@@ -263,5 +301,9 @@ test("every mutation the store builds has exactly the protocol's arguments", asy
   }
   assert.deepEqual([...seen].sort(), Object.keys(ARGS).sort());
   const ids = (await store.pendingMutations(1000)).map((m) => m.id);
-  assert.deepEqual(ids, ids.map((_, k) => k + 1), "ids count up with no gaps");
+  assert.deepEqual(
+    ids,
+    ids.map((_, k) => k + 1),
+    "ids count up with no gaps",
+  );
 });

@@ -15,7 +15,14 @@ function shell(def, control, { id, describe = true, group = false } = {}) {
   const label = pick(def.label) + (def.required ? " *" : "");
   const head = group ? h("legend", {}, label) : h("label", { for: id }, label);
   const help = def.help ? h("p", { class: "hint" }, pick(def.help)) : null;
-  const el = h(group ? "fieldset" : "div", { class: `field field-${def.type}`, dataset: { field: def.name } }, head, help, control, msg);
+  const el = h(
+    group ? "fieldset" : "div",
+    { class: `field field-${def.type}`, dataset: { field: def.name } },
+    head,
+    help,
+    control,
+    msg,
+  );
   if (describe && control.setAttribute) control.setAttribute("aria-describedby", `${id}-msg`);
   return { el, msg };
 }
@@ -39,7 +46,14 @@ function textLike(def, ctx, type) {
   if (def.max_length) attrs.maxlength = def.max_length;
   const today = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
   const bound = (b) => (b === "today" ? today() : b);
-  if (type === "number") Object.assign(attrs, { type: "number", inputmode: def.integer ? "numeric" : "decimal", min: def.min, max: def.max, step: def.integer ? 1 : "any" });
+  if (type === "number")
+    Object.assign(attrs, {
+      type: "number",
+      inputmode: def.integer ? "numeric" : "decimal",
+      min: def.min,
+      max: def.max,
+      step: def.integer ? 1 : "any",
+    });
   else if (type === "date") Object.assign(attrs, { type: "date", min: bound(def.min), max: bound(def.max) });
   else if (type === "textarea") attrs.rows = 3;
   else attrs.type = type;
@@ -49,7 +63,8 @@ function textLike(def, ctx, type) {
   const { el, msg } = shell(def, unit ? h("div", { class: "with-unit" }, input, unit) : input, { id, describe: false });
   input.setAttribute("aria-describedby", `${id}-msg`);
   return {
-    name: def.name, el,
+    name: def.name,
+    el,
     get: () => {
       if (type === "number") return input.value === "" ? null : Number(input.value);
       return input.value.trim() === "" ? null : input.value.trim();
@@ -82,12 +97,18 @@ function choice(def, ctx) {
   if (options.length <= 4) {
     const radios = options.map((o) => {
       const rid = uid(def.name);
-      return h("label", { class: "radio", for: rid }, h("input", { type: "radio", id: rid, name: id, value: o.value, onchange: ctx.onChange }), pick(o.label));
+      return h(
+        "label",
+        { class: "radio", for: rid },
+        h("input", { type: "radio", id: rid, name: id, value: o.value, onchange: ctx.onChange }),
+        pick(o.label),
+      );
     });
     const wrap = h("div", { class: "radios", role: "radiogroup" }, radios);
     const { el, msg } = shell(def, wrap, { id, group: true, describe: false });
     return {
-      name: def.name, el,
+      name: def.name,
+      el,
       get: () => el.querySelector("input:checked")?.value ?? null,
       set: (v) => el.querySelectorAll("input").forEach((i) => (i.checked = i.value === v)),
       check() {
@@ -97,10 +118,16 @@ function choice(def, ctx) {
       },
     };
   }
-  const select = h("select", { id, name: def.name, onchange: ctx.onChange }, h("option", { value: "" }, t("field.choose")), options.map((o) => h("option", { value: o.value }, pick(o.label))));
+  const select = h(
+    "select",
+    { id, name: def.name, onchange: ctx.onChange },
+    h("option", { value: "" }, t("field.choose")),
+    options.map((o) => h("option", { value: o.value }, pick(o.label))),
+  );
   const { el, msg } = shell(def, select, { id });
   return {
-    name: def.name, el,
+    name: def.name,
+    el,
     get: () => select.value || null,
     set: (v) => (select.value = v ?? ""),
     check() {
@@ -115,9 +142,16 @@ function region(def, ctx) {
   const id = uid(def.name);
   const regions = ctx.regions;
   const mk = (sid, label) => h("select", { id: sid, "aria-label": label });
-  const sel = [mk(`${id}-1`, t("region.regency")), mk(`${id}-2`, t("region.district")), mk(`${id}-3`, t("region.village"))];
+  const sel = [
+    mk(`${id}-1`, t("region.regency")),
+    mk(`${id}-2`, t("region.district")),
+    mk(`${id}-3`, t("region.village")),
+  ];
   const fill = (select, parent, placeholder) => {
-    select.replaceChildren(h("option", { value: "" }, placeholder), ...(regions.children.get(parent) || []).map((r) => h("option", { value: r.code }, r.name)));
+    select.replaceChildren(
+      h("option", { value: "" }, placeholder),
+      ...(regions.children.get(parent) || []).map((r) => h("option", { value: r.code }, r.name)),
+    );
     select.disabled = select.options.length <= 1;
   };
   fill(sel[0], regions.root, t("region.choose_regency"));
@@ -134,10 +168,15 @@ function region(def, ctx) {
   });
   sel[2].addEventListener("change", ctx.onChange);
   const labels = [t("region.regency"), t("region.district"), t("region.village")];
-  const wrap = h("div", { class: "region-grid" }, sel.map((s, i) => h("label", { class: "sub", for: s.id }, labels[i], s)));
+  const wrap = h(
+    "div",
+    { class: "region-grid" },
+    sel.map((s, i) => h("label", { class: "sub", for: s.id }, labels[i], s)),
+  );
   const { el, msg } = shell(def, wrap, { id, group: true, describe: false });
   return {
-    name: def.name, el,
+    name: def.name,
+    el,
     get: () => sel[2].value || null,
     set: (v) => {
       if (!v) return;
@@ -159,13 +198,24 @@ function region(def, ctx) {
 
 function nik(def, ctx) {
   const id = uid(def.name);
-  const input = h("input", { id, name: def.name, inputmode: "numeric", autocomplete: "off", maxlength: 24, class: "mono" });
+  const input = h("input", {
+    id,
+    name: def.name,
+    inputmode: "numeric",
+    autocomplete: "off",
+    maxlength: 24,
+    class: "mono",
+  });
   const { el, msg } = shell(def, input, { id });
   const sexField = def.sex_field || "sex";
   const birthField = def.birth_date_field || "birth_date";
-  const stated = () => ({ birth_date: ctx.getValue(birthField) || undefined, sex: ctx.getValue(sexField) || undefined });
+  const stated = () => ({
+    birth_date: ctx.getValue(birthField) || undefined,
+    sex: ctx.getValue(sexField) || undefined,
+  });
   const field = {
-    name: def.name, el,
+    name: def.name,
+    el,
     get: () => {
       const r = checkNik(input.value, { knownRegions: ctx.knownRegions });
       return r.value ?? (input.value.trim() || null);
@@ -178,7 +228,9 @@ function nik(def, ctx) {
         return r;
       }
       const r = checkNik(input.value, { knownRegions: ctx.knownRegions, stated: stated() });
-      const info = r.value ? [h("span", { class: "msg-ok" }, t("nik.derived", { sex: t(`sex.${r.sex}`), date: longDate(r.birth_date) }))] : [];
+      const info = r.value
+        ? [h("span", { class: "msg-ok" }, t("nik.derived", { sex: t(`sex.${r.sex}`), date: longDate(r.birth_date) }))]
+        : [];
       const errors = live && r.errors[0] === "nik_length" && input.value.replace(/\D/g, "").length < 16 ? [] : r.errors;
       showMessages(msg, { errors, warnings: r.warnings }, info);
       return { errors: r.errors, warnings: r.warnings, derived: r };
@@ -197,9 +249,10 @@ function phone(def, ctx) {
   const input = h("input", { id, name: def.name, type: "tel", inputmode: "tel", autocomplete: "tel" });
   const { el, msg } = shell(def, input, { id });
   const f = {
-    name: def.name, el,
+    name: def.name,
+    el,
     get: () => checkPhone(input.value, { requireMobile: !!def.mobile }).value ?? (input.value.trim() || null),
-    set: (v) => (input.value = v ? checkPhone(v).display ?? v : ""),
+    set: (v) => (input.value = v ? (checkPhone(v).display ?? v) : ""),
     check() {
       if (!input.value.trim()) {
         const r = requiredCheck(def, true);
@@ -225,7 +278,8 @@ function rupiah(def, ctx) {
   const input = h("input", { id, name: def.name, inputmode: "numeric", autocomplete: "off", placeholder: "Rp0" });
   const { el, msg } = shell(def, input, { id });
   const f = {
-    name: def.name, el,
+    name: def.name,
+    el,
     get: () => (input.value.trim() ? parseRupiah(input.value).value : null),
     set: (v) => (input.value = v === null || v === undefined ? "" : formatRupiah(v)),
     check() {
@@ -237,7 +291,11 @@ function rupiah(def, ctx) {
       const r = parseRupiah(input.value);
       if (r.value !== null && def.min !== undefined && r.value < def.min) r.errors.push("field.too_small");
       if (r.value !== null && def.max !== undefined && r.value > def.max) r.errors.push("field.too_large");
-      showMessages(msg, r, r.value !== null && !r.errors.length ? [h("span", { class: "msg-ok" }, formatRupiah(r.value))] : []);
+      showMessages(
+        msg,
+        r,
+        r.value !== null && !r.errors.length ? [h("span", { class: "msg-ok" }, formatRupiah(r.value))] : [],
+      );
       return r;
     },
   };
@@ -255,14 +313,23 @@ function checklist(def, ctx) {
   const docs = def.options || ctx.requiredDocuments || [];
   const boxes = docs.map((d) => {
     const cid = uid(def.name);
-    return h("label", { class: "check", for: cid }, h("input", { type: "checkbox", id: cid, value: d.code ?? d.value, onchange: ctx.onChange }), pick(d.label));
+    return h(
+      "label",
+      { class: "check", for: cid },
+      h("input", { type: "checkbox", id: cid, value: d.code ?? d.value, onchange: ctx.onChange }),
+      pick(d.label),
+    );
   });
   const wrap = h("div", { class: "checks" }, boxes);
   const { el, msg } = shell(def, wrap, { id, group: true, describe: false });
   const inputs = () => [...el.querySelectorAll("input[type=checkbox]")];
   return {
-    name: def.name, el,
-    get: () => inputs().filter((i) => i.checked).map((i) => i.value),
+    name: def.name,
+    el,
+    get: () =>
+      inputs()
+        .filter((i) => i.checked)
+        .map((i) => i.value),
     set: (v) => inputs().forEach((i) => (i.checked = (v || []).includes(i.value))),
     check() {
       const missing = inputs().filter((i) => !i.checked).length;
@@ -303,7 +370,16 @@ function photo(def, ctx) {
     info.textContent = t("photo.processing");
     try {
       const p = await preparePhoto(file);
-      await ctx.store.putPhoto({ sha256: p.sha256, blob: p.blob, kind, content_type: p.content_type, size: p.size, record_id: ctx.recordId, name: `${kind}.jpg`, captured_at: new Date().toISOString() });
+      await ctx.store.putPhoto({
+        sha256: p.sha256,
+        blob: p.blob,
+        kind,
+        content_type: p.content_type,
+        size: p.size,
+        record_id: ctx.recordId,
+        name: `${kind}.jpg`,
+        captured_at: new Date().toISOString(),
+      });
       value = { sha256: p.sha256, kind, content_type: p.content_type, size: p.size };
       await show(value);
       ctx.onChange();
@@ -319,7 +395,8 @@ function photo(def, ctx) {
   const { el, msg } = shell(def, wrap, { id, describe: false });
   el.querySelector("label[for]")?.removeAttribute("for");
   const f = {
-    name: def.name, el,
+    name: def.name,
+    el,
     get: () => value,
     set: (v) => {
       value = v || null;
@@ -340,7 +417,9 @@ function gps(def, ctx) {
   const out = h("span", { class: "gps-out", id: `${id}-out` });
   const btn = h("button", { type: "button", class: "btn btn-secondary", id }, t("gps.take"));
   const render = () => {
-    out.textContent = value ? t("gps.value", { lat: value.lat.toFixed(6), lon: value.lon.toFixed(6), acc: Math.round(value.accuracy_m) }) : "";
+    out.textContent = value
+      ? t("gps.value", { lat: value.lat.toFixed(6), lon: value.lon.toFixed(6), acc: Math.round(value.accuracy_m) })
+      : "";
   };
   btn.addEventListener("click", () => {
     if (!navigator.geolocation) {
@@ -350,7 +429,12 @@ function gps(def, ctx) {
     out.textContent = t("gps.waiting");
     navigator.geolocation.getCurrentPosition(
       (pos) => {
-        value = { lat: pos.coords.latitude, lon: pos.coords.longitude, accuracy_m: Math.round(pos.coords.accuracy * 10) / 10, captured_at: new Date(pos.timestamp || Date.now()).toISOString() };
+        value = {
+          lat: pos.coords.latitude,
+          lon: pos.coords.longitude,
+          accuracy_m: Math.round(pos.coords.accuracy * 10) / 10,
+          captured_at: new Date(pos.timestamp || Date.now()).toISOString(),
+        };
         render();
         f.check();
         ctx.onChange();
@@ -363,7 +447,8 @@ function gps(def, ctx) {
   });
   const { el, msg } = shell(def, h("div", { class: "gps" }, btn, out), { id, describe: false });
   const f = {
-    name: def.name, el,
+    name: def.name,
+    el,
     get: () => value,
     set: (v) => {
       value = v || null;
@@ -381,7 +466,14 @@ function gps(def, ctx) {
 
 function signature(def, ctx) {
   const id = uid(def.name);
-  const canvas = h("canvas", { id, class: "sigpad", width: 600, height: 200, "aria-label": pick(def.label), role: "img" });
+  const canvas = h("canvas", {
+    id,
+    class: "sigpad",
+    width: 600,
+    height: 200,
+    "aria-label": pick(def.label),
+    role: "img",
+  });
   const info = h("span", { class: "muted" });
   let value = null;
   let pad = null;
@@ -391,7 +483,16 @@ function signature(def, ctx) {
     const blob = await new Promise((r) => canvas.toBlob(r, "image/png"));
     const { sha256Hex } = await import("../photo.js");
     const sha = await sha256Hex(blob);
-    await ctx.store.putPhoto({ sha256: sha, blob, kind: "signature", content_type: "image/png", size: blob.size, record_id: ctx.recordId, name: "signature.png", captured_at: new Date().toISOString() });
+    await ctx.store.putPhoto({
+      sha256: sha,
+      blob,
+      kind: "signature",
+      content_type: "image/png",
+      size: blob.size,
+      record_id: ctx.recordId,
+      name: "signature.png",
+      captured_at: new Date().toISOString(),
+    });
     value = { sha256: sha, kind: "signature", content_type: "image/png", size: blob.size };
     info.textContent = t("signature.saved");
     ctx.onChange();
@@ -406,9 +507,13 @@ function signature(def, ctx) {
     info.textContent = "";
     ctx.onChange();
   });
-  const { el, msg } = shell(def, h("div", { class: "signature" }, canvas, h("div", {}, clearBtn, info)), { id, describe: false });
+  const { el, msg } = shell(def, h("div", { class: "signature" }, canvas, h("div", {}, clearBtn, info)), {
+    id,
+    describe: false,
+  });
   return {
-    name: def.name, el,
+    name: def.name,
+    el,
     get: () => value,
     set: async (v) => {
       value = v || null;
@@ -434,7 +539,15 @@ const RENDERERS = {
   textarea: (d, c) => textLike(d, c, "textarea"),
   number: (d, c) => textLike(d, c, "number"),
   date: (d, c) => textLike(d, c, "date"),
-  choice, region, nik, phone, rupiah, checklist, photo, gps, signature,
+  choice,
+  region,
+  nik,
+  phone,
+  rupiah,
+  checklist,
+  photo,
+  gps,
+  signature,
 };
 
 export function makeField(def, ctx) {
@@ -446,7 +559,8 @@ export function makeField(def, ctx) {
 export function regionIndex(regions) {
   const children = new Map();
   const byCode = new Map();
-  const parentOf = (r) => r.parent_code ?? r.parent ?? (r.code.includes(".") ? r.code.split(".").slice(0, -1).join(".") : null);
+  const parentOf = (r) =>
+    r.parent_code ?? r.parent ?? (r.code.includes(".") ? r.code.split(".").slice(0, -1).join(".") : null);
   for (const r of regions || []) {
     byCode.set(r.code, r);
     const p = parentOf(r);
@@ -458,7 +572,9 @@ export function regionIndex(regions) {
   const regencies = (regions || []).filter((r) => depth(r.code) === 2);
   const root = regencies.length ? parentOf(regencies[0]) : null;
   return {
-    root, children, byCode,
+    root,
+    children,
+    byCode,
     chain(code) {
       const out = [];
       let c = code;

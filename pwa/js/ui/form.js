@@ -17,7 +17,16 @@ export async function render(root, { params, hash, store }) {
     const code = decodeURIComponent(params[0]);
     const pt = (await permitTypes(store)).find((p) => (p.code ?? p.id) === code);
     if (!pt) throw new Error(t("new.no_reference"));
-    record = { id: uuid(), permit_type: code, form_version: latestVersion(pt), tracking_code: trackingCode(), status_token: statusToken(), fields: {}, draft: true, created_at: new Date().toISOString() };
+    record = {
+      id: uuid(),
+      permit_type: code,
+      form_version: latestVersion(pt),
+      tracking_code: trackingCode(),
+      status_token: statusToken(),
+      fields: {},
+      draft: true,
+      created_at: new Date().toISOString(),
+    };
   } else {
     record = await store.getRecord(params[0]);
     if (!record) throw new Error(t("record.missing"));
@@ -53,17 +62,32 @@ export async function render(root, { params, hash, store }) {
   const body = h("form", { id: "app-form", class: "app-form", novalidate: true });
 
   if (state === "correction" && corrections.size) {
-    body.append(h("section", { class: "card card-warn", id: "corrections" }, h("h2", {}, t("correction.title")),
-      h("ul", {}, [...corrections].map(([field, note]) => h("li", {}, h("strong", {}, `${fieldLabel(def, field)}: `), note)))));
+    body.append(
+      h(
+        "section",
+        { class: "card card-warn", id: "corrections" },
+        h("h2", {}, t("correction.title")),
+        h(
+          "ul",
+          {},
+          [...corrections].map(([field, note]) => h("li", {}, h("strong", {}, `${fieldLabel(def, field)}: `), note)),
+        ),
+      ),
+    );
   }
 
   let consent = null;
   if (def.purpose_notice && (isNew || record.draft)) {
     consent = h("input", { type: "checkbox", id: "consent", required: true, checked: !!record.consent_at });
-    body.append(h("section", { class: "card notice", id: "purpose-notice" },
-      h("h2", {}, t("notice.title")),
-      h("p", {}, pick(def.purpose_notice)),
-      h("label", { class: "check", for: "consent" }, consent, t("notice.agree"))));
+    body.append(
+      h(
+        "section",
+        { class: "card notice", id: "purpose-notice" },
+        h("h2", {}, t("notice.title")),
+        h("p", {}, pick(def.purpose_notice)),
+        h("label", { class: "check", for: "consent" }, consent, t("notice.agree")),
+      ),
+    );
   }
 
   for (const section of def.sections || []) {
@@ -85,7 +109,8 @@ export async function render(root, { params, hash, store }) {
     const out = {};
     for (const [name, f] of fields) {
       const v = f.get();
-      if (v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0 && !(name in record.fields))) out[name] = v;
+      if (v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0 && !(name in record.fields)))
+        out[name] = v;
     }
     return out;
   };
@@ -109,7 +134,11 @@ export async function render(root, { params, hash, store }) {
     const values = collect();
     try {
       if (action === "draft") {
-        await store.saveDraft({ ...record, fields: values, consent_at: consent?.checked ? new Date().toISOString() : null });
+        await store.saveDraft({
+          ...record,
+          fields: values,
+          consent_at: consent?.checked ? new Date().toISOString() : null,
+        });
         toast(t("form.saved_draft"));
       } else {
         if (!validate()) return;
@@ -135,7 +164,11 @@ export async function render(root, { params, hash, store }) {
   const actions = h("div", { class: "actions sticky" });
   if (isNew || record.draft) {
     actions.append(
-      h("button", { type: "button", class: "btn btn-secondary", id: "save-draft", onclick: () => go("draft") }, t("form.save_draft")),
+      h(
+        "button",
+        { type: "button", class: "btn btn-secondary", id: "save-draft", onclick: () => go("draft") },
+        t("form.save_draft"),
+      ),
       h("button", { type: "submit", class: "btn btn-primary", id: "submit" }, t("form.submit")),
     );
   } else if (state === "correction") {

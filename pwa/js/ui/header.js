@@ -12,7 +12,13 @@ export function renderHeader(bar) {
   // The header's elements are in index.html (so the first paint does not shift); this binds them.
   const $id = (id) => bar.querySelector(`#${id}`);
   const fresh = !els;
-  els = { status: $id("sync-status"), progress: $id("sync-progress"), button: $id("sync-now"), net: $id("net"), settings: $id("nav-settings") };
+  els = {
+    status: $id("sync-status"),
+    progress: $id("sync-progress"),
+    button: $id("sync-now"),
+    net: $id("net"),
+    settings: $id("nav-settings"),
+  };
   els.button.textContent = t("sync.now");
   els.settings.textContent = t("nav.settings");
   els.progress.setAttribute("aria-label", t("sync.progress"));
@@ -60,7 +66,9 @@ export async function refreshHeader() {
     return;
   }
   const s = await store.summary();
-  const waiting = s.records.filter((r) => !r.draft && ((s.pending.get(r.id) || 0) + (s.uploads.get(r.id) || 0) > 0)).length;
+  const waiting = s.records.filter(
+    (r) => !r.draft && (s.pending.get(r.id) || 0) + (s.uploads.get(r.id) || 0) > 0,
+  ).length;
   const last = await store.getMeta("last_sync_at");
   const parts = [t("sync.waiting", { n: waiting })];
   parts.push(last ? t("sync.last", { when: dateTime(last) }) : t("sync.never"));

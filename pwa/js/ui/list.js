@@ -13,7 +13,13 @@ export async function render(root, { hash, store }) {
     .map((r) => ({ rec: r, state: stateOf(summary, r) }))
     .sort((a, b) => String(b.rec.updated_at || "").localeCompare(String(a.rec.updated_at || "")));
 
-  const search = h("input", { type: "search", id: "search", placeholder: t("list.search"), "aria-label": t("list.search"), autocomplete: "off" });
+  const search = h("input", {
+    type: "search",
+    id: "search",
+    placeholder: t("list.search"),
+    "aria-label": t("list.search"),
+    autocomplete: "off",
+  });
   let filter = sessionStorage.getItem("jb-filter") || "all";
   const chips = h("div", { class: "chips", role: "group", "aria-label": t("list.filter") });
   const list = h("ul", { class: "records", id: "records" });
@@ -25,31 +31,69 @@ export async function render(root, { hash, store }) {
     const shown = rows.filter(({ rec, state }) => {
       if (filter !== "all" && state !== filter) return false;
       if (!q) return true;
-      return [applicantName(rec), businessName(rec), rec.tracking_code].some((s) => String(s || "").toLowerCase().includes(q));
+      return [applicantName(rec), businessName(rec), rec.tracking_code].some((s) =>
+        String(s || "")
+          .toLowerCase()
+          .includes(q),
+      );
     });
     for (const { rec, state } of shown) {
       list.append(
-        h("li", {}, h("a", { href: `#/r/${rec.id}`, class: "record-row", dataset: { code: rec.tracking_code || "" } },
-          h("span", { class: "rr-main" }, h("strong", {}, applicantName(rec)), h("span", { class: "muted" }, businessName(rec))),
-          h("span", { class: "rr-meta" }, h("span", { class: "code" }, rec.tracking_code || ""), h("span", { class: "muted" }, permitLabel(types, rec.permit_type)), h("span", { class: "muted" }, dateTime(rec.updated_at))),
-          badge(state, rec),
-        )),
+        h(
+          "li",
+          {},
+          h(
+            "a",
+            { href: `#/r/${rec.id}`, class: "record-row", dataset: { code: rec.tracking_code || "" } },
+            h(
+              "span",
+              { class: "rr-main" },
+              h("strong", {}, applicantName(rec)),
+              h("span", { class: "muted" }, businessName(rec)),
+            ),
+            h(
+              "span",
+              { class: "rr-meta" },
+              h("span", { class: "code" }, rec.tracking_code || ""),
+              h("span", { class: "muted" }, permitLabel(types, rec.permit_type)),
+              h("span", { class: "muted" }, dateTime(rec.updated_at)),
+            ),
+            badge(state, rec),
+          ),
+        ),
       );
     }
-    if (shown.length === 0) list.append(h("li", { class: "empty" }, rows.length ? t("list.none_match") : t("list.empty")));
+    if (shown.length === 0)
+      list.append(h("li", { class: "empty" }, rows.length ? t("list.none_match") : t("list.empty")));
     for (const c of chips.children) c.setAttribute("aria-pressed", String(c.dataset.filter === filter));
   };
   for (const s of ["all", ...STATES]) {
     const n = s === "all" ? rows.length : counts[s];
-    chips.append(h("button", { type: "button", class: "chip", dataset: { filter: s }, onclick: () => {
-      filter = s;
-      sessionStorage.setItem("jb-filter", s);
-      draw();
-    } }, `${t(s === "all" ? "list.all" : `state.${s}`)} (${n})`));
+    chips.append(
+      h(
+        "button",
+        {
+          type: "button",
+          class: "chip",
+          dataset: { filter: s },
+          onclick: () => {
+            filter = s;
+            sessionStorage.setItem("jb-filter", s);
+            draw();
+          },
+        },
+        `${t(s === "all" ? "list.all" : `state.${s}`)} (${n})`,
+      ),
+    );
   }
   search.addEventListener("input", draw);
   root.append(
-    h("div", { class: "toolbar" }, h("h1", {}, t("list.title")), h("a", { href: "#/new", class: "btn btn-primary", id: "new-application" }, t("list.new"))),
+    h(
+      "div",
+      { class: "toolbar" },
+      h("h1", {}, t("list.title")),
+      h("a", { href: "#/new", class: "btn btn-primary", id: "new-application" }, t("list.new")),
+    ),
     search,
     chips,
     list,
@@ -64,12 +108,23 @@ function chooser(root, types) {
     return;
   }
   root.append(
-    h("ul", { class: "choices" }, types.map((pt) => {
-      const code = pt.code ?? pt.id;
-      return h("li", {}, h("a", { href: `#/new/${encodeURIComponent(code)}`, class: "choice", dataset: { permit: code } },
-        h("strong", {}, pick(pt.name ?? pt.label ?? pt.title) || code),
-        pt.description ? h("span", { class: "muted" }, pick(pt.description)) : null,
-        pt.sla_days ? h("span", { class: "muted" }, t("new.sla", { n: pt.sla_days })) : null));
-    })),
+    h(
+      "ul",
+      { class: "choices" },
+      types.map((pt) => {
+        const code = pt.code ?? pt.id;
+        return h(
+          "li",
+          {},
+          h(
+            "a",
+            { href: `#/new/${encodeURIComponent(code)}`, class: "choice", dataset: { permit: code } },
+            h("strong", {}, pick(pt.name ?? pt.label ?? pt.title) || code),
+            pt.description ? h("span", { class: "muted" }, pick(pt.description)) : null,
+            pt.sla_days ? h("span", { class: "muted" }, t("new.sla", { n: pt.sla_days })) : null,
+          ),
+        );
+      }),
+    ),
   );
 }

@@ -8,8 +8,21 @@ import { storageInfo } from "../db.js";
 
 export async function render(root) {
   const msg = h("p", { class: "form-error", role: "alert", id: "login-error" });
-  const user = h("input", { id: "username", name: "username", autocomplete: "username", required: true, autocapitalize: "none" });
-  const pass = h("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", required: true });
+  const user = h("input", {
+    id: "username",
+    name: "username",
+    autocomplete: "username",
+    required: true,
+    autocapitalize: "none",
+    autofocus: true,
+  });
+  const pass = h("input", {
+    id: "password",
+    name: "password",
+    type: "password",
+    autocomplete: "current-password",
+    required: true,
+  });
   const dev = h("input", { id: "device_name", name: "device_name", required: true, value: guessDeviceName() });
   const submit = h("button", { type: "submit", class: "btn btn-primary btn-block" }, t("login.submit"));
   const form = h(
@@ -17,9 +30,12 @@ export async function render(root) {
     { class: "card narrow", id: "login-form" },
     h("h1", {}, t("login.title")),
     h("p", { class: "hint" }, t("login.hint")),
-    h("label", { for: "username" }, t("login.username")), user,
-    h("label", { for: "password" }, t("login.password")), pass,
-    h("label", { for: "device_name" }, t("login.device")), dev,
+    h("label", { for: "username" }, t("login.username")),
+    user,
+    h("label", { for: "password" }, t("login.password")),
+    pass,
+    h("label", { for: "device_name" }, t("login.device")),
+    dev,
     msg,
     submit,
   );
@@ -50,7 +66,6 @@ export async function render(root) {
     }
   });
   root.append(form);
-  user.focus();
 }
 
 function guessDeviceName() {

@@ -16,7 +16,8 @@ export function qrSvg(text, size = 220) {
   const n = qr.getModuleCount();
   const margin = 4;
   let d = "";
-  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) if (qr.isDark(r, c)) d += `M${c + margin} ${r + margin}h1v1h-1z`;
+  for (let r = 0; r < n; r++)
+    for (let c = 0; c < n; c++) if (qr.isDark(r, c)) d += `M${c + margin} ${r + margin}h1v1h-1z`;
   const svg = document.createElementNS(SVG, "svg");
   svg.setAttribute("viewBox", `0 0 ${n + 2 * margin} ${n + 2 * margin}`);
   svg.setAttribute("width", size);
@@ -43,26 +44,55 @@ export async function render(root, { params, store }) {
   const svg = qrSvg(url);
   svg.setAttribute("aria-label", t("receipt.qr_label"));
   const shareBtn = navigator.share
-    ? h("button", { type: "button", class: "btn btn-secondary", id: "share", onclick: () => navigator.share({ title: t("receipt.title"), text: t("receipt.share_text", { code: rec.tracking_code }), url }).catch(() => {}) }, t("receipt.share"))
+    ? h(
+        "button",
+        {
+          type: "button",
+          class: "btn btn-secondary",
+          id: "share",
+          onclick: () =>
+            navigator
+              .share({ title: t("receipt.title"), text: t("receipt.share_text", { code: rec.tracking_code }), url })
+              .catch(() => {}),
+        },
+        t("receipt.share"),
+      )
     : null;
   root.append(
-    h("article", { class: "receipt card", id: "receipt" },
+    h(
+      "article",
+      { class: "receipt card", id: "receipt" },
       h("p", { class: "receipt-office" }, user.office?.name || user.office || "DPMPTSP"),
       h("h1", {}, t("receipt.title")),
       h("p", { class: "tracking", id: "tracking-code" }, rec.tracking_code),
       h("div", { class: "qr", id: "qr" }, svg),
       h("p", { class: "receipt-url", id: "status-url" }, url),
-      h("dl", { class: "facts" },
-        h("dt", {}, t("receipt.applicant")), h("dd", {}, applicantName(rec)),
+      h(
+        "dl",
+        { class: "facts" },
+        h("dt", {}, t("receipt.applicant")),
+        h("dd", {}, applicantName(rec)),
         businessName(rec) ? [h("dt", {}, t("receipt.business")), h("dd", {}, businessName(rec))] : null,
-        h("dt", {}, t("receipt.service")), h("dd", {}, permitLabel(types, rec.permit_type)),
-        h("dt", {}, t("receipt.date")), h("dd", {}, dateTime(rec.submitted_at || rec.created_at || rec.updated_at)),
-        h("dt", {}, t("receipt.officer")), h("dd", {}, user.full_name || user.username || "")),
-      h("p", { class: "hint" }, t("receipt.hint"))),
-    h("div", { class: "actions no-print" },
-      h("button", { type: "button", class: "btn btn-primary", id: "print", onclick: () => window.print() }, t("receipt.print")),
+        h("dt", {}, t("receipt.service")),
+        h("dd", {}, permitLabel(types, rec.permit_type)),
+        h("dt", {}, t("receipt.date")),
+        h("dd", {}, dateTime(rec.submitted_at || rec.created_at || rec.updated_at)),
+        h("dt", {}, t("receipt.officer")),
+        h("dd", {}, user.full_name || user.username || ""),
+      ),
+      h("p", { class: "hint" }, t("receipt.hint")),
+    ),
+    h(
+      "div",
+      { class: "actions no-print" },
+      h(
+        "button",
+        { type: "button", class: "btn btn-primary", id: "print", onclick: () => window.print() },
+        t("receipt.print"),
+      ),
       shareBtn,
       h("a", { href: `#/r/${rec.id}`, class: "btn btn-ghost" }, t("receipt.back")),
-      h("a", { href: "#/", class: "btn btn-ghost" }, t("receipt.list"))),
+      h("a", { href: "#/", class: "btn btn-ghost" }, t("receipt.list")),
+    ),
   );
 }

@@ -24,7 +24,11 @@ export async function render(root, { params, store }) {
 
   root.append(
     h("div", { class: "toolbar" }, h("h1", {}, applicantName(rec)), badge(state, rec)),
-    h("p", { class: "muted" }, `${rec.tracking_code} · ${permitLabel(types, rec.permit_type)} · ${t("record.form_version", { v: rec.form_version })}`),
+    h(
+      "p",
+      { class: "muted" },
+      `${rec.tracking_code} · ${permitLabel(types, rec.permit_type)} · ${t("record.form_version", { v: rec.form_version })}`,
+    ),
   );
   const facts = h("dl", { class: "facts" });
   const fact = (k, v) => facts.append(h("dt", {}, k), h("dd", {}, v));
@@ -32,46 +36,110 @@ export async function render(root, { params, store }) {
   if (rec.server?.status) fact(t("record.office_status"), statusLabel(rec.server.status));
   if (pending) fact(t("record.pending"), String(pending));
   if (uploads) fact(t("record.uploads"), String(uploads));
-  if (rec.failure) fact(t("record.failure"), `${rec.failure.message || rec.failure.reason} (${rec.failure.mutation}: ${rec.failure.reason})`);
+  if (rec.failure)
+    fact(
+      t("record.failure"),
+      `${rec.failure.message || rec.failure.reason} (${rec.failure.mutation}: ${rec.failure.reason})`,
+    );
   fact(t("record.updated"), dateTime(rec.updated_at));
   root.append(facts);
 
   if (state === "correction") {
-    root.append(h("section", { class: "card card-warn", id: "corrections" }, h("h2", {}, t("correction.title")),
-      h("ul", {}, correctionNotes(rec.server.corrections).map(([field, note]) => h("li", {}, h("strong", {}, `${fieldLabel(def, field)}: `), note)))));
+    root.append(
+      h(
+        "section",
+        { class: "card card-warn", id: "corrections" },
+        h("h2", {}, t("correction.title")),
+        h(
+          "ul",
+          {},
+          correctionNotes(rec.server.corrections).map(([field, note]) =>
+            h("li", {}, h("strong", {}, `${fieldLabel(def, field)}: `), note),
+          ),
+        ),
+      ),
+    );
   }
   if (conflicts.length) {
-    root.append(h("section", { class: "card card-warn", id: "conflicts" }, h("h2", {}, t("conflict.title")), h("p", {}, t("conflict.body")),
-      h("table", { class: "conflicts" },
-        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("conflict.field")), h("th", { scope: "col" }, t("conflict.device")), h("th", { scope: "col" }, t("conflict.server")))),
-        h("tbody", {}, conflicts.map((c) => h("tr", { dataset: { field: c.field } },
-          h("th", { scope: "row" }, fieldLabel(def, c.field)),
-          h("td", { class: "conflict-device" }, show(c.device_value, fieldDef(def, c.field), regions)),
-          h("td", { class: "conflict-server" }, show(c.server_value, fieldDef(def, c.field), regions))))))));
+    root.append(
+      h(
+        "section",
+        { class: "card card-warn", id: "conflicts" },
+        h("h2", {}, t("conflict.title")),
+        h("p", {}, t("conflict.body")),
+        h(
+          "table",
+          { class: "conflicts" },
+          h(
+            "thead",
+            {},
+            h(
+              "tr",
+              {},
+              h("th", { scope: "col" }, t("conflict.field")),
+              h("th", { scope: "col" }, t("conflict.device")),
+              h("th", { scope: "col" }, t("conflict.server")),
+            ),
+          ),
+          h(
+            "tbody",
+            {},
+            conflicts.map((c) =>
+              h(
+                "tr",
+                { dataset: { field: c.field } },
+                h("th", { scope: "row" }, fieldLabel(def, c.field)),
+                h("td", { class: "conflict-device" }, show(c.device_value, fieldDef(def, c.field), regions)),
+                h("td", { class: "conflict-server" }, show(c.server_value, fieldDef(def, c.field), regions)),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
   }
 
   const status = rec.server?.status ?? null;
   const actions = h("div", { class: "actions" });
-  if (state === "draft") actions.append(h("a", { class: "btn btn-primary", href: `#/edit/${rec.id}`, id: "edit" }, t("record.continue")));
-  else if (state === "correction") actions.append(h("a", { class: "btn btn-primary", href: `#/edit/${rec.id}`, id: "fix" }, t("record.fix")));
-  else if (status === null || EDITABLE_STATUSES.has(status)) actions.append(h("a", { class: "btn btn-secondary", href: `#/edit/${rec.id}`, id: "edit" }, t("record.edit")));
-  if (!rec.draft) actions.append(h("a", { class: "btn btn-secondary", href: `#/receipt/${rec.id}`, id: "receipt" }, t("record.receipt")));
+  if (state === "draft")
+    actions.append(h("a", { class: "btn btn-primary", href: `#/edit/${rec.id}`, id: "edit" }, t("record.continue")));
+  else if (state === "correction")
+    actions.append(h("a", { class: "btn btn-primary", href: `#/edit/${rec.id}`, id: "fix" }, t("record.fix")));
+  else if (status === null || EDITABLE_STATUSES.has(status))
+    actions.append(h("a", { class: "btn btn-secondary", href: `#/edit/${rec.id}`, id: "edit" }, t("record.edit")));
+  if (!rec.draft)
+    actions.append(
+      h("a", { class: "btn btn-secondary", href: `#/receipt/${rec.id}`, id: "receipt" }, t("record.receipt")),
+    );
   if (!rec.draft && (status === null || CANCELLABLE_STATUSES.has(status))) {
-    actions.append(h("button", { type: "button", class: "btn btn-ghost", id: "cancel-app", onclick: async () => {
-      const reason = prompt(t("record.cancel_reason"));
-      if (!reason) return;
-      await store.cancel(rec.id, reason);
-      requestBackgroundSync();
-      toast(t("record.cancel_queued"));
-      location.reload();
-    } }, t("record.cancel")));
+    actions.append(
+      h(
+        "button",
+        {
+          type: "button",
+          class: "btn btn-ghost",
+          id: "cancel-app",
+          onclick: async () => {
+            const reason = prompt(t("record.cancel_reason"));
+            if (!reason) return;
+            await store.cancel(rec.id, reason);
+            requestBackgroundSync();
+            toast(t("record.cancel_queued"));
+            location.reload();
+          },
+        },
+        t("record.cancel"),
+      ),
+    );
   }
   root.append(actions);
 
   const data = h("section", { class: "card" }, h("h2", {}, t("record.data")));
   for (const s of def.sections || []) {
     const dl = h("dl", { class: "facts" });
-    for (const f of s.fields || []) if (rec.fields[f.name] !== undefined) dl.append(h("dt", {}, pick(f.label)), h("dd", {}, show(rec.fields[f.name], f, regions)));
+    for (const f of s.fields || [])
+      if (rec.fields[f.name] !== undefined)
+        dl.append(h("dt", {}, pick(f.label)), h("dd", {}, show(rec.fields[f.name], f, regions)));
     data.append(h("h3", {}, pick(s.title)), dl);
   }
   root.append(data);
@@ -100,7 +168,12 @@ export function show(v, f, regions) {
     case "phone":
       return displayPhone(v);
     case "region":
-      return regions.chain(v).map((c) => regions.name(c)).join(", ") || v;
+      return (
+        regions
+          .chain(v)
+          .map((c) => regions.name(c))
+          .join(", ") || v
+      );
     case "choice":
       return pick((f.options || []).find((o) => o.value === v)?.label) || String(v);
     case "gps":

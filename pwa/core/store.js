@@ -328,12 +328,20 @@ export class Store {
     if (p) await tx.store.put({ ...p, uploaded: true, uploaded_at: this.now().toISOString() });
     await tx.done;
   }
+  /** The server refused this file for good; it stays on the device, shown on its record. */
+  async markUploadFailed(sha256, reason) {
+    const tx = this.db.transaction("photos", "readwrite");
+    const p = await tx.store.get(sha256);
+    if (p) await tx.store.put({ ...p, upload_error: reason, upload_failed_at: this.now().toISOString() });
+    await tx.done;
+  }
+
   /** Photos whose record and attach_file the server has acknowledged, not yet uploaded. */
   async pendingUploads() {
     const photos = await this.db.getAll("photos");
     const out = [];
     for (const p of photos) {
-      if (p.uploaded || !p.record_id) continue;
+      if (p.uploaded || p.upload_error || !p.record_id) continue;
       const rec = await this.getRecord(p.record_id);
       if (!rec || rec.draft || !rec.created) continue;
       const inRecord = fileValues(rec.fields).some((f) => f.sha256 === p.sha256);
@@ -362,14 +370,22 @@ export class Store {
     };
     const pend = by(outbox, "record_id");
     const ups = by(
-      photos.filter((p) => !p.uploaded && p.record_id),
+      photos.filter((p) => !p.uploaded && !p.upload_error && p.record_id),
       "record_id",
     );
+    // A refused photo counts only while its record still uses it (replacing it clears this).
+    const byId = new Map(records.map((r) => [r.id, r]));
+    const refused = new Map();
+    for (const p of photos) {
+      if (p.uploaded || !p.upload_error || !byId.has(p.record_id)) continue;
+      if (fileValues(byId.get(p.record_id).fields).some((f) => f.sha256 === p.sha256))
+        refused.set(p.record_id, p.upload_error);
+    }
     const conf = by(
       conflicts.filter((c) => c.status !== "resolved"),
       "record_id",
     );
-    return { records, pending: pend, uploads: ups, conflicts: conf, outboxCount: outbox.length };
+    return { records, pending: pend, uploads: ups, refused, conflicts: conf, outboxCount: outbox.length };
   }
 
   /** Everything not yet acknowledged by the server, for a last-resort file export. */

@@ -65,6 +65,15 @@ async function uploadOne(tus, photo, headers, onProgress) {
   });
 }
 
+function uploadReason(body, status) {
+  try {
+    const parsed = JSON.parse(body);
+    return parsed.message || parsed.error || `HTTP ${status}`;
+  } catch {
+    return `HTTP ${status}`;
+  }
+}
+
 function makeUploader(store) {
   return {
     async uploadAll(progress) {
@@ -84,6 +93,12 @@ function makeUploader(store) {
           const body = err?.originalResponse?.getBody?.();
           if (status === 401 && String(body).includes("device_revoked"))
             throw Object.assign(new Error("revoked"), { kind: "revoked" });
+          if (status >= 400 && status < 500 && ![401, 408, 409, 423, 429].includes(status)) {
+            // The server refuses this file for good (type, size, content): say so on the
+            // record, keep the photo on the device, and let the other uploads go on.
+            await store.markUploadFailed(p.sha256, uploadReason(body, status));
+            continue;
+          }
           throw Object.assign(new Error(`upload failed: ${err.message}`), { kind: status ? "upload" : "network" });
         }
         await store.markUploaded(p.sha256);

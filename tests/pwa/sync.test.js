@@ -307,3 +307,23 @@ test("every mutation the store builds has exactly the protocol's arguments", asy
     "ids count up with no gaps",
   );
 });
+
+test("a photo the server refuses for good is shown on its record until it is replaced", async () => {
+  const { store } = await setup();
+  const bad = { sha256: "d".repeat(64), kind: "ktp", content_type: "image/jpeg", size: 10 };
+  const good = { sha256: "e".repeat(64), kind: "ktp", content_type: "image/jpeg", size: 12 };
+  const rec = newRecord({ full_name: "A", ktp_photo: bad });
+  await store.putPhoto({ ...bad, record_id: rec.id, blob: new Uint8Array([1]) });
+  await store.submitNew(rec);
+  await store.ackPush({ last_mutation_id: 3, results: [] });
+  assert.equal((await store.pendingUploads()).length, 1);
+  await store.markUploadFailed(bad.sha256, "Berkas bukan gambar JPEG.");
+  assert.equal((await store.pendingUploads()).length, 0, "not retried forever");
+  let s = await store.summary();
+  assert.equal(s.refused.get(rec.id), "Berkas bukan gambar JPEG.");
+  assert.ok(await store.getPhoto(bad.sha256), "the refused photo is kept on the device");
+  await store.putPhoto({ ...good, record_id: rec.id, blob: new Uint8Array([2]) });
+  await store.editFields(rec.id, { full_name: "A", ktp_photo: good });
+  s = await store.summary();
+  assert.equal(s.refused.get(rec.id), undefined);
+});

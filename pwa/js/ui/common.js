@@ -4,6 +4,8 @@ import { h } from "../dom.js";
 import { recordState } from "../../core/records.js";
 
 export function stateOf(summary, rec) {
+  const refused = summary.refused?.get(rec.id);
+  if (refused && !rec.draft && !rec.failure) rec.failure = { mutation: "upload", reason: refused };
   return recordState(rec, {
     pending: summary.pending.get(rec.id) || 0,
     uploads: summary.uploads.get(rec.id) || 0,

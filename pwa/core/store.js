@@ -2,6 +2,7 @@
 // fake-indexeddb). Every write that must be atomic is one IndexedDB transaction.
 import { diffFields, fileValues, mergePulled } from "./records.js";
 import { makeHlc } from "./hlc.js";
+import { trackingCode } from "./ids.js";
 
 export const DB_NAME = "jemput-bola";
 export const DB_VERSION = 1;
@@ -182,6 +183,7 @@ export class Store {
       const outbox = tx.objectStore("outbox");
       const records = tx.objectStore("records");
       let removed = 0;
+      const redo = new Map(); // record id -> its create args and the mutations to send again
       for (const r of answer.results || []) {
         for (const c of r.conflicts || [])
           if (c && typeof c === "object" && c.id) await tx.objectStore("conflicts").put(c);
@@ -193,6 +195,18 @@ export class Store {
         removed++;
         const rec = await records.get(m.record_id);
         if (!rec) continue;
+        if (r.status === "rejected" && m.name === "create_application" && r.reason === "tracking_code_taken") {
+          // Someone else has this code (the protocol says: make a new one and create again).
+          rec.code_changed_from = rec.code_changed_from || m.args.tracking_code;
+          rec.tracking_code = trackingCode();
+          redo.set(m.record_id, { create: m.args, later: [] });
+          await records.put(rec);
+          continue;
+        }
+        if (r.status === "rejected" && r.reason === "not_found" && redo.has(m.record_id)) {
+          redo.get(m.record_id).later.push(m);
+          continue;
+        }
         if (r.status === "rejected") {
           rec.failure = {
             mutation: m.name,
@@ -214,6 +228,28 @@ export class Store {
           cursor = await cursor.continue();
         }
         tx.objectStore("meta").put(last, "last_mutation_id");
+      }
+      if (redo.size) {
+        const meta = tx.objectStore("meta");
+        let next = (await meta.get("next_mutation_id")) ?? 1;
+        for (const [recordId, { create, later }] of redo) {
+          const rec = await records.get(recordId);
+          const again = [
+            { name: "create_application", args: { ...create, tracking_code: rec.tracking_code, fields: rec.fields } },
+            ...later.map(({ name, args }) => ({ name, args })),
+          ];
+          for (const { name, args } of again) {
+            await outbox.add({
+              id: next++,
+              name,
+              args,
+              record_id: recordId,
+              hlc: null,
+              device_time: localIso(this.now()),
+            });
+          }
+        }
+        await meta.put(next, "next_mutation_id");
       }
       return removed;
     });

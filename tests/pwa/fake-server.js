@@ -60,6 +60,9 @@ export class FakeServer {
     switch (m.name) {
       case "create_application": {
         if (entry) return { status: "rejected", reason: "record_exists" };
+        for (const e of this.records.values()) {
+          if (e.record.tracking_code === a.tracking_code) return { status: "rejected", reason: "tracking_code_taken" };
+        }
         this.records.set(a.record_id, {
           seq: ++this.seq,
           record: {

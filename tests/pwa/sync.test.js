@@ -327,3 +327,26 @@ test("a photo the server refuses for good is shown on its record until it is rep
   s = await store.summary();
   assert.equal(s.refused.get(rec.id), undefined);
 });
+
+test("a tracking code already taken on the server is replaced and the application created again", async () => {
+  const { store, server, engine } = await setup();
+  const photo = { sha256: "f".repeat(64), kind: "ktp", content_type: "image/jpeg", size: 10 };
+  const a = newRecord({ full_name: "A" });
+  const b = { ...newRecord({ full_name: "B", ktp_photo: photo }), tracking_code: a.tracking_code };
+  await store.submitNew(a);
+  await store.submitNew(b);
+  const r = await engine.sync();
+  assert.equal(r.ok, true);
+  const local = await store.getRecord(b.id);
+  assert.notEqual(local.tracking_code, a.tracking_code);
+  assert.equal(local.code_changed_from, a.tracking_code);
+  assert.equal(local.failure, null);
+  const onServer = server.records.get(b.id).record;
+  assert.equal(onServer.tracking_code, local.tracking_code);
+  assert.equal(onServer.status, "diterima");
+  assert.deepEqual(
+    onServer.files.map((f) => f.sha256),
+    [photo.sha256],
+  );
+  assert.equal(await stateOf(store, b.id), "sent");
+});

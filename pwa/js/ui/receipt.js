@@ -65,6 +65,9 @@ export async function render(root, { params, store }) {
       h("p", { class: "receipt-office" }, user.office?.name || user.office || "DPMPTSP"),
       h("h1", {}, t("receipt.title")),
       h("p", { class: "tracking", id: "tracking-code" }, rec.tracking_code),
+      rec.code_changed_from
+        ? h("p", { class: "hint", id: "code-changed" }, t("receipt.replaces", { old: rec.code_changed_from }))
+        : null,
       h("div", { class: "qr", id: "qr" }, svg),
       h("p", { class: "receipt-url", id: "status-url" }, url),
       h(

@@ -30,6 +30,11 @@ export async function render(root, { params, store }) {
       `${rec.tracking_code} · ${permitLabel(types, rec.permit_type)} · ${t("record.form_version", { v: rec.form_version })}`,
     ),
   );
+  if (rec.code_changed_from) {
+    root.append(
+      h("p", { class: "card card-warn", id: "code-changed" }, t("record.code_changed", { old: rec.code_changed_from })),
+    );
+  }
   const facts = h("dl", { class: "facts" });
   const fact = (k, v) => facts.append(h("dt", {}, k), h("dd", {}, v));
   fact(t("record.state"), t(`state.${state}`));

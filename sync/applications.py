@@ -19,22 +19,34 @@ STATUS_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 KIND_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 MAX_FIELDS = 200
+MAX_VALUE_CHARS = 16_384
 
 
-def _fields(value: Any, path: str) -> dict[str, Any]:
+def _fields(value: Any, path: str, check_values: bool = True) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise v.Invalid(path, f"must be an object, got {v.type_name(value)}")
     if len(value) > MAX_FIELDS:
         raise v.Invalid(path, f"has more than {MAX_FIELDS} fields")
-    for name in value:
-        v.string(
-            name,
-            f"{path} key {name!r}",
-            pattern=v.FIELD_NAME_RE,
-            max_len=64,
-            hint="field name (a-z, 0-9, _)",
-        )
+    valid = v.FIELD_NAME_RE.fullmatch
+    for name, item in value.items():
+        if not valid(name):
+            raise v.Invalid(f"{path} key {name!r}", "is not a valid field name (a-z, 0-9, _)")
+        if check_values and not isinstance(item, int | float | bool) and item is not None:
+            _value(item, f"{path}.{name}")
     return value
+
+
+def _value(item: Any, path: str) -> None:
+    """A field value is any JSON, but no single value may be huge (a page of 200 records must
+    stay small enough for a 2G link)."""
+    if isinstance(item, str):
+        size = len(item)
+    elif isinstance(item, dict | list):
+        size = len(repr(item))  # close to the JSON length, and several times cheaper
+    else:
+        return
+    if size > MAX_VALUE_CHARS:
+        raise v.Invalid(path, f"is longer than {MAX_VALUE_CHARS} characters")
 
 
 def _record_id(args: Any) -> list[str]:
@@ -136,12 +148,14 @@ class UpdateArgs:
 
 def parse_update(args: Any) -> UpdateArgs:
     v.obj(args, "args", ("record_id", "changes"))
-    changes = _fields(args["changes"], "args.changes")
+    changes = _fields(args["changes"], "args.changes", check_values=False)
     if not changes:
         raise v.Invalid("args.changes", "must name at least one field")
     parsed: dict[str, tuple[Any, Any]] = {}
     for name, change in changes.items():
         v.obj(change, f"args.changes.{name}", ("base", "value"))
+        _value(change["base"], f"args.changes.{name}.base")
+        _value(change["value"], f"args.changes.{name}.value")
         parsed[name] = (change["base"], change["value"])
     return UpdateArgs(v.uuid(args["record_id"], "args.record_id"), parsed)
 

@@ -328,8 +328,8 @@ def _own_client(client: ClientState, actor: Actor) -> None:
 
 
 def _replayed(mid: int, stored: StoredResult | None) -> dict[str, Any]:
-    if stored is None:  # results are kept; this only happens after a manual purge
-        return {"id": mid, "status": "applied", "reason": "already_processed", "replayed": True}
+    if stored is None:  # stores may keep only answers other than a plain "applied"
+        return {"id": mid, "status": "applied", "replayed": True}
     return {**stored.result, "replayed": True}
 
 

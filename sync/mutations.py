@@ -46,7 +46,7 @@ class Registry:
         return Registry(self._specs.values())
 
 
-@dataclass
+@dataclass(slots=True)
 class Context:
     """What one mutation sees and may change. Changes are staged and only merged into the batch
     when ``apply`` returns, so a mutation rejected half-way leaves no trace."""

@@ -17,7 +17,6 @@ from sync.errors import BadRequest, TooLarge
 PROTOCOL = 1
 MAX_MUTATIONS = 100
 MAX_BODY_BYTES = 1_048_576  # after gzip decoding
-MAX_ARGS_BYTES = 65_536
 DEFAULT_PULL_LIMIT = 200
 MAX_PULL_LIMIT = 500
 MAX_CURSOR_LEN = 200
@@ -134,8 +133,6 @@ def _mutation(item: dict[str, Any], mid: int, path: str) -> Mutation:
         )
         dt = item.get("device_time")
         device_time = None if dt is None else v.timestamp(dt, f"{path}.device_time")
-        if v.json_size(item["args"]) > MAX_ARGS_BYTES:
-            raise v.Invalid(f"{path}.args", f"is larger than {MAX_ARGS_BYTES} bytes")
     except v.Invalid as exc:
         return Mutation(mid, name, item.get("args"), error=f"{exc.path} {exc.message}.")
     return Mutation(mid, name, item["args"], hlc, device_time)

@@ -24,7 +24,9 @@ class WriteTx(ABC):
     async def client(self, client_id: str) -> ClientState | None: ...
 
     @abstractmethod
-    async def results(self, client_id: str, ids: Iterable[int]) -> dict[int, StoredResult]: ...
+    async def results(self, client_id: str, ids: Iterable[int]) -> dict[int, StoredResult]:
+        """Stored answers for these ids. A store may keep only answers other than
+        ``{"id": n, "status": "applied"}``: a processed id without one was applied."""
 
     @abstractmethod
     async def records(self, ids: Iterable[str]) -> dict[str, Record]: ...

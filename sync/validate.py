@@ -95,10 +95,6 @@ def timestamp(value: Any, path: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
-def json_size(value: Any) -> int:
-    return len(canonical(value).encode())
-
-
 def canonical(value: Any) -> str:
     """One spelling per JSON value, so equal values compare equal whatever their key order."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

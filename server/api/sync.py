@@ -3,7 +3,6 @@ resolves a conflict. Thin: read the body, call the engine, answer."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -12,6 +11,7 @@ from starlette.routing import Route
 
 from server.models import Role
 from server.services import audit, sync_service
+from server.services.sync_sql import parse_body
 from server.web.auth import check_csrf, require_device, require_staff
 from server.web.bodies import read_body, read_json
 from server.web.errors import ApiError
@@ -30,8 +30,8 @@ async def _body(request: Request, limit: int) -> Any:
     if len(raw) > limit:
         raise ApiError(413, "too_large", f"The body exceeds {limit} bytes once decompressed.")
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return parse_body(raw)
+    except ValueError as exc:  # JSONDecodeError (both parsers) and UnicodeDecodeError
         raise ApiError(400, "bad_json", f"The body is not valid JSON: {exc}") from None
 
 

@@ -17,6 +17,7 @@ from server.models.applications import (
     SyncClient,
     SyncConflict,
     SyncCounter,
+    SyncPushLog,
 )
 from server.models.files import Blob, Upload
 from server.models.reference import FormDefinition, Holiday, PermitType, Region
@@ -40,6 +41,7 @@ __all__ = [
     "SyncClient",
     "SyncConflict",
     "SyncCounter",
+    "SyncPushLog",
     "Upload",
     "User",
 ]

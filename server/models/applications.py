@@ -108,7 +108,9 @@ class SyncClient(Model):
 
 
 class MutationResult(Model):
-    """The answer given to one mutation, replayed when the same id is sent again."""
+    """The answer given to one mutation, replayed when the same id is sent again. Only answers
+    other than a plain ``applied`` are kept: an id at or below the client's last_mutation_id
+    with no row here was applied (SyncPushLog keeps the audit trail of every mutation)."""
 
     id = fields.BigIntField(primary_key=True)
     client_id = fields.CharField(max_length=36)
@@ -123,6 +125,21 @@ class MutationResult(Model):
     class Meta:
         table = "sync_mutation_result"
         unique_together = (("client_id", "mutation_id"),)
+
+
+class SyncPushLog(Model):
+    """One row per processed push batch: when it arrived and, per mutation, its id, name,
+    outcome, hybrid logical clock and device time (for audit; never used for ordering)."""
+
+    id = fields.BigIntField(primary_key=True)
+    client_id = fields.CharField(max_length=36, db_index=True)
+    received_at = fields.DatetimeField(db_index=True)
+    first_mutation_id = fields.BigIntField()
+    last_mutation_id = fields.BigIntField()
+    entries = fields.JSONField(default=list)
+
+    class Meta:
+        table = "sync_push_log"
 
 
 class SyncCounter(Model):

@@ -40,12 +40,35 @@ class Sql:
         return ", ".join("?" * count)
 
 
+try:  # several times faster; the stdlib is the fallback
+    import orjson
+except ImportError:  # pragma: no cover - depends on the installed extras
+    orjson = None  # type: ignore[assignment]
+
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 def dump(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    if orjson is not None:
+        return orjson.dumps(value).decode()
+    return _encode(value)
 
 
 def load(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str | bytes) else value
+    if not isinstance(value, str | bytes):
+        return value
+    return orjson.loads(value) if orjson is not None else json.loads(value)
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_body(raw: bytes) -> Any:
+    """Strict JSON: NaN and Infinity are refused (they could never be answered back)."""
+    if orjson is not None:
+        return orjson.loads(raw)
+    return json.loads(raw, parse_constant=_no_constants)
 
 
 def load_nullable(value: Any) -> Any:

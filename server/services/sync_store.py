@@ -255,23 +255,7 @@ class _Write(WriteTx):
                 for c in batch.status_changes
             ],
         )
-        await self.sql.many(
-            "INSERT INTO sync_mutation_result (client_id, mutation_id, name, result, "
-            "received_at, hlc, device_time, rejected_args) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                [
-                    r.client_id,
-                    r.mutation_id,
-                    r.name,
-                    dump(r.result),
-                    r.received_at,
-                    r.hlc,
-                    r.device_time,
-                    None if r.rejected_args is None else dump(r.rejected_args),
-                ]
-                for r in batch.results
-            ],
-        )
+        await _save_results(self.sql, batch)
         if batch.client is not None:
             c = batch.client
             await self.sql.run(
@@ -358,6 +342,53 @@ async def _save_conflicts(sql: Sql, batch: Batch) -> None:
                 c.change_seq,
             ]
             for c in batch.conflicts.values()
+        ],
+    )
+
+
+async def _save_results(sql: Sql, batch: Batch) -> None:
+    """Answers other than a plain "applied" are kept for replay; every mutation goes into the
+    batch's audit row (id, name, outcome, hlc, device time)."""
+    if not batch.results:
+        return
+    kept = [r for r in batch.results if r.result != {"id": r.mutation_id, "status": "applied"}]
+    await sql.many(
+        "INSERT INTO sync_mutation_result (client_id, mutation_id, name, result, "
+        "received_at, hlc, device_time, rejected_args) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            [
+                r.client_id,
+                r.mutation_id,
+                r.name,
+                dump(r.result),
+                r.received_at,
+                r.hlc,
+                r.device_time,
+                _json_or_null(r.rejected_args),
+            ]
+            for r in kept
+        ],
+    )
+    entries = [
+        {
+            "id": r.mutation_id,
+            "name": r.name,
+            "status": r.result["status"],
+            "hlc": r.hlc,
+            "device_time": r.device_time.isoformat() if r.device_time else None,
+        }
+        for r in batch.results
+    ]
+    first = batch.results[0]
+    await sql.run(
+        "INSERT INTO sync_push_log (client_id, received_at, first_mutation_id, "
+        "last_mutation_id, entries) VALUES (?, ?, ?, ?, ?)",
+        [
+            first.client_id,
+            first.received_at,
+            first.mutation_id,
+            batch.results[-1].mutation_id,
+            dump(entries),
         ],
     )
 

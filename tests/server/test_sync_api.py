@@ -154,6 +154,13 @@ async def test_body_over_the_cap_is_413_and_commits_nothing(
     ("content", "content_type", "status", "code"),
     [
         (b"{not json", "application/json", 400, "bad_json"),
+        (
+            b'{"protocol": 1, "client_id": NaN, "mutations": []}',
+            "application/json",
+            400,
+            "bad_json",
+        ),
+        (b"\xff\xfe{}", "application/json", 400, "bad_json"),
         (b'{"protocol": 1}', "text/plain", 415, "not_json"),
         (b"[1, 2]", "application/json", 400, "invalid_request"),
         (

@@ -1,0 +1,183 @@
+"""Shared by the sync benchmarks: a fresh migrated database with one enrolled officer, the real
+app under uvicorn on 127.0.0.1, and realistic generated applications."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from server import db  # noqa: E402
+from server.models import Role  # noqa: E402
+from server.services import devices, users  # noqa: E402
+from server.settings import Settings  # noqa: E402
+
+SECRET = "bench-secret-" + "x" * 40
+AREA = "63.01"
+
+
+def settings_for(data_dir: Path, database_url: str | None = None) -> Settings:
+    return Settings.from_env(
+        {
+            "DATA_DIR": str(data_dir),
+            "MEDIA_DIR": str(data_dir / "media"),
+            "DATABASE_URL": database_url or f"sqlite://{data_dir / 'bench.sqlite3'}",
+            "SECRET_KEY": SECRET,
+            "BASE_URL": "http://127.0.0.1:8000",
+        }
+    )
+
+
+async def prepare(settings: Settings) -> str:
+    """Migrate, create an officer with a tablet; returns the device token."""
+    await db.migrate(settings)
+    await db.close_db()
+    await db.init_db(settings)
+    user = await users.create_user(
+        "petugas_bench",
+        "Bench-Password-2026",
+        full_name="Petugas Bench",
+        role=Role.OFFICER,
+        area_codes=[AREA],
+    )
+    enrollment = await devices.enroll(user, "bench tablet")
+    await db.close_db()
+    return enrollment.token
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serve(settings: Settings) -> Iterator[str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATA_DIR": str(settings.data_dir),
+        "MEDIA_DIR": str(settings.media_dir),
+        "DATABASE_URL": settings.database_url,
+        "SECRET_KEY": SECRET,
+        "BASE_URL": f"http://127.0.0.1:{port}",
+    }
+    log = settings.data_dir / "server.log"
+    with log.open("wb") as handle:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "server.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                "1",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"server did not start:\n{log.read_text()}")
+                try:
+                    httpx.get(url + "/healthz", timeout=1)
+                    break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+FIRST = ["Siti", "Ahmad", "Rina", "Budi", "Nur", "Muhammad", "Dewi", "Rahmat", "Fitri", "Agus"]
+LAST = ["Rahmah", "Santoso", "Wati", "Hidayat", "Saputra", "Lestari", "Kurniawan", "Aini"]
+BUSINESS = ["Warung", "Bengkel", "Kios Pulsa", "Toko Kelontong", "Usaha Kue", "Penjahit"]
+STREETS = ["Jl. Ahmad Yani", "Jl. Veteran", "Jl. Sungai Andai", "Jl. Pramuka", "Gg. Mawar"]
+
+
+def application(rng: random.Random, n: int) -> dict[str, Any]:
+    """create_application args of about 1.5 KB of JSON, shaped like a real intake."""
+    name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+    village = f"{AREA}.{rng.randint(1, 12):02d}.{2000 + rng.randint(1, 20)}"
+
+    def photo(kind: str) -> dict[str, Any]:
+        return {
+            "sha256": f"{rng.getrandbits(256):064x}",
+            "kind": kind,
+            "content_type": "image/jpeg",
+            "size": rng.randint(150_000, 400_000),
+        }
+
+    fields = {
+        "full_name": name,
+        "nik": f"6301{rng.randint(10, 71):02d}{rng.randint(1, 28):02d}{rng.randint(1, 12):02d}"
+        f"{rng.randint(60, 99):02d}{rng.randint(1, 9999):04d}",
+        "birth_place": rng.choice(["Banjarmasin", "Pelaihari", "Martapura", "Banjarbaru"]),
+        "birth_date": f"19{rng.randint(60, 99)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+        "sex": rng.choice(["L", "P"]),
+        "address": f"{rng.choice(STREETS)} No. {rng.randint(1, 200)} RT {rng.randint(1, 20):03d}"
+        f" RW {rng.randint(1, 9):03d}",
+        "home_region": village,
+        "phone": f"+62812{rng.randint(10_000_000, 99_999_999)}",
+        "email": f"{name.split()[0].lower()}{n}@contoh.id",
+        "business_name": f"{rng.choice(BUSINESS)} {name.split()[1]}",
+        "kbli": rng.choice(["47111", "56102", "95231", "14111", "10794"]),
+        "business_address": f"{rng.choice(STREETS)} No. {rng.randint(1, 200)}",
+        "business_region": village,
+        "capital": rng.randint(1, 50) * 1_000_000,
+        "employees": rng.randint(1, 9),
+        "monthly_revenue": rng.randint(2, 60) * 500_000,
+        "started_on": f"20{rng.randint(10, 25)}-{rng.randint(1, 12):02d}-01",
+        "location": {
+            "lat": -3.4 - rng.random() / 2,
+            "lon": 114.6 + rng.random() / 2,
+            "accuracy_m": rng.randint(4, 30),
+            "captured_at": "2026-03-01T02:15:00Z",
+        },
+        "ktp_photo": photo("ktp"),
+        "site_photo": photo("site"),
+        "signature": photo("signature"),
+        "checklist": ["ktp", "kk", "site_photo", "domicile_letter"],
+        "notes": "Pemohon menjalankan usaha di rumah sendiri, bersedia dikunjungi ulang "
+        "untuk verifikasi lokasi usaha.",
+    }
+    return {
+        "record_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "permit_type": "siup_mikro",
+        "form_version": 1,
+        "tracking_code": "JB-"
+        + "-".join(
+            "".join(rng.choice("23456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(4))
+            for _ in range(3)
+        ),
+        "status_token": "".join(rng.choice("ABCDEFGHabcdefgh0123456789_-") for _ in range(22)),
+        "fields": fields,
+    }
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)

@@ -122,8 +122,8 @@ class Sync:
                 ids.update(spec.record_ids(args))
                 codes.update(spec.tracking_codes(args))
                 blobs.update(spec.blobs(args))
-        view: dict[str, Record | None] = dict(await tx.records(ids)) if ids else {}
-        taken = await tx.tracking_codes(codes) if codes else {}
+        found, taken = await tx.lookup(ids, codes) if ids or codes else ({}, {})
+        view: dict[str, Record | None] = dict(found)
         known = await tx.known_blobs(blobs) if blobs else set()
         out: list[tuple[Mutation, dict[str, Any]]] = []
         for m, args, error in parsed:

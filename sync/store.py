@@ -35,6 +35,12 @@ class WriteTx(ABC):
     async def tracking_codes(self, codes: Iterable[str]) -> dict[str, str]:
         """code -> record id, for the codes already in use."""
 
+    async def lookup(
+        self, ids: Iterable[str], codes: Iterable[str]
+    ) -> tuple[dict[str, Record], dict[str, str]]:
+        """``records(ids)`` and ``tracking_codes(codes)`` at once (a store may use one query)."""
+        return await self.records(ids), await self.tracking_codes(codes)
+
     @abstractmethod
     async def known_blobs(self, sha256s: Iterable[str]) -> set[str]:
         """Which of these files have fully arrived in the file store."""

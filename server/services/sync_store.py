@@ -219,6 +219,25 @@ class _Write(WriteTx):
         )
         return {row["tracking_code"]: row["id"] for row in rows}
 
+    async def lookup(
+        self, ids: Iterable[str], codes: Iterable[str]
+    ) -> tuple[dict[str, Record], dict[str, str]]:
+        wanted, taken = list(set(ids)), list(set(codes))
+        where = []
+        if wanted:
+            where.append(f"id IN ({self.sql.marks(len(wanted))})")
+        if taken:
+            where.append(f"tracking_code IN ({self.sql.marks(len(taken))})")
+        if not where:
+            return {}, {}
+        rows = await self.sql.rows(
+            f"SELECT {APP_COLUMNS} FROM application WHERE {' OR '.join(where)}", wanted + taken
+        )
+        asked = set(wanted)
+        records = {row["id"]: _record(row) for row in rows if row["id"] in asked}
+        codes_in_use = {row["tracking_code"]: row["id"] for row in rows}
+        return records, {code: codes_in_use[code] for code in taken if code in codes_in_use}
+
     async def known_blobs(self, sha256s: Iterable[str]) -> set[str]:
         return await self.store.check_blobs(self.sql, set(sha256s))
 

@@ -1,14 +1,16 @@
 """A tablet an admin revoked wipes itself on its next contact with the server: IndexedDB,
-the cached app and the service worker are gone."""
+the cached app and the service worker are gone. A credential the server merely forgot
+asks the same officer to log in again and keeps the unsent work."""
 
 from __future__ import annotations
 
 import pytest
 
-from server.models import User
+from server.models import Application, User
+from server.models import Device as DeviceRow
 from server.services import devices
 
-from .conftest import Device, wait_until
+from .conftest import TEST_PASSWORD, Device, submit_nib, sync_now, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -44,3 +46,32 @@ async def test_revoked_device_wipes_data_caches_and_worker(device: Device, demo_
            .then(([dbs, keys, regs]) => !dbs.some((d) => d.name === 'jemput-bola')
                                         && keys.length === 0 && regs.length === 0)""",
     )
+
+
+async def test_unknown_token_logs_in_again_and_keeps_unsent_work(
+    device: Device, demo_data, small_jpeg
+) -> None:
+    page = await device.open()
+    await device.login()
+    await device.set_offline(True)
+    rec = await submit_nib(device, small_jpeg)
+    # The server forgets this tablet's credential (not a revocation: nothing may be wiped).
+    await DeviceRow.filter(user__username="petugas").update(token_hash="forgotten")
+    await device.set_offline(False)
+    await device.goto_app()
+    relogin = page.locator("#relogin")
+    await relogin.wait_for()
+    assert len(await device.idb("outbox")) > 0
+
+    await relogin.click()
+    await page.fill("#username", "petugas2")
+    await page.fill("#password", TEST_PASSWORD)
+    await page.click("#login-form button[type=submit]")
+    assert "petugas" in (await page.text_content("#login-error") or "")
+
+    await page.fill("#username", "petugas")
+    await page.click("#login-form button[type=submit]")
+    await page.wait_for_selector("#new-application")
+    await sync_now(device)
+    assert await Application.filter(tracking_code=rec["code"]).count() == 1
+    assert await device.idb("outbox") == []

@@ -76,6 +76,15 @@ export async function refreshHeader() {
   if (clock?.flagged) parts.push(t("sync.clock", { s: Math.round(clock.skew_s / 60) }));
   if (running) parts.push(t("sync.running"));
   else if (lastError) parts.push(t(`sync.error.${lastError.kind}`) || lastError.error?.message);
+  // A credential the server no longer accepts (but did not revoke): log in again, data kept.
+  els.relogin ||= Object.assign(document.createElement("a"), {
+    id: "relogin",
+    href: "#/login",
+    className: "btn btn-sync",
+  });
+  els.relogin.textContent = t("login.again");
+  els.relogin.hidden = lastError?.kind !== "unauthorized";
+  if (!els.relogin.isConnected) els.button.after(els.relogin);
   els.status.textContent = parts.join(" · ");
   els.status.dataset.waiting = String(waiting);
   els.status.dataset.lastSync = last || "";

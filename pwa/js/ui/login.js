@@ -3,8 +3,8 @@ import { t } from "../i18n.js";
 import { h, toast } from "../dom.js";
 import { enroll, refreshReference } from "../api.js";
 import { saveEnrollment } from "../session.js";
-import { startSync } from "../sync-client.js";
-import { storageInfo } from "../db.js";
+import { startSync, syncNow } from "../sync-client.js";
+import { getStore, storageInfo } from "../db.js";
 
 export async function render(root) {
   const msg = h("p", { class: "form-error", role: "alert", id: "login-error" });
@@ -46,6 +46,12 @@ export async function render(root) {
       msg.textContent = t("login.offline");
       return;
     }
+    const previous = (await (await getStore()).getMeta("user"))?.username;
+    if (previous && previous !== user.value.trim()) {
+      // Unsent work belongs to the officer who made it: never push it under another account.
+      msg.textContent = t("login.other_officer", { name: previous });
+      return;
+    }
     submit.disabled = true;
     try {
       const res = await enroll(user.value.trim(), pass.value, dev.value.trim());
@@ -56,7 +62,7 @@ export async function render(root) {
       await saveEnrollment(res.body);
       await refreshReference();
       storageInfo(true).catch(() => {});
-      startSync();
+      startSync().then(() => syncNow("login"));
       toast(t("login.welcome", { name: res.body.user?.full_name || res.body.user?.username || "" }));
       location.hash = "#/";
     } catch (err) {

@@ -31,7 +31,12 @@ def _fields(value: Any, path: str, check_values: bool = True) -> dict[str, Any]:
     for name, item in value.items():
         if not valid(name):
             raise v.Invalid(f"{path} key {name!r}", "is not a valid field name (a-z, 0-9, _)")
-        if check_values and not isinstance(item, int | float | bool) and item is not None:
+        if not check_values:
+            continue
+        if type(item) is str:  # the common case, checked inline
+            if len(item) > MAX_VALUE_CHARS:
+                _value(item, f"{path}.{name}")
+        elif isinstance(item, dict | list):
             _value(item, f"{path}.{name}")
     return value
 

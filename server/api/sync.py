@@ -74,12 +74,9 @@ async def resolve(request: Request) -> Response:
     if unknown:
         raise ApiError(400, "invalid_request", f"Unknown field(s): {', '.join(unknown)}.")
     conflict_id = request.path_params["conflict_id"]
-    try:
-        conflict = await sync_service.resolve_conflict(
-            user, conflict_id, value=data.get("value", MISSING), keep=data.get("keep")
-        )
-    except SyncError as exc:
-        return _error(exc)
+    conflict = await sync_service.resolve_conflict(
+        user, conflict_id, value=data.get("value", MISSING), keep=data.get("keep")
+    )
     await audit.record(
         "conflict.resolve",
         actor=user,

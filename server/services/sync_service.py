@@ -6,12 +6,16 @@ it."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from server.models import Device, User
+from server.services.errors import ServiceError
 from server.services.sync_store import TortoiseStore
 from sync import Actor, Sync
 from sync.engine import MISSING
+from sync.errors import SyncError
 from sync.model import Record
 
 _engine: Sync | None = None
@@ -38,14 +42,29 @@ def staff_actor(user: User) -> Actor:
     return Actor(user_id=str(user.id), role=str(user.role.value), name=user.username)
 
 
+@asynccontextmanager
+async def _as_service_errors() -> AsyncIterator[None]:
+    """The web layer answers ServiceError with JSON or a page; keep the sync core's status."""
+    try:
+        yield
+    except SyncError as exc:
+        error = ServiceError(exc.message, code=exc.code, details=exc.details or None)
+        error.status = exc.status
+        raise error from exc
+
+
 async def resolve_conflict(
     user: User, conflict_id: str, *, value: Any = MISSING, keep: str | None = None
 ) -> dict[str, Any]:
-    return await engine().resolve_conflict(staff_actor(user), conflict_id, value=value, keep=keep)
+    async with _as_service_errors():
+        return await engine().resolve_conflict(
+            staff_actor(user), conflict_id, value=value, keep=keep
+        )
 
 
 async def update_fields(user: User, record_id: str, values: dict[str, Any]) -> Record:
-    return await engine().staff_update(staff_actor(user), record_id, values)
+    async with _as_service_errors():
+        return await engine().staff_update(staff_actor(user), record_id, values)
 
 
 async def transition(
@@ -55,13 +74,16 @@ async def transition(
     note: str = "",
     corrections: dict[str, str] | None = None,
 ) -> Record:
-    return await engine().transition(staff_actor(user), record_id, to_status, note, corrections)
+    async with _as_service_errors():
+        return await engine().transition(staff_actor(user), record_id, to_status, note, corrections)
 
 
 async def delete_application(user: User, record_id: str) -> None:
-    await engine().delete_record(staff_actor(user), record_id)
+    async with _as_service_errors():
+        await engine().delete_record(staff_actor(user), record_id)
 
 
 async def file_arrived(sha256: str) -> int:
     """Call when an upload completes: records referencing it show ``arrived: true``."""
-    return await engine().file_arrived(sha256)
+    async with _as_service_errors():
+        return await engine().file_arrived(sha256)

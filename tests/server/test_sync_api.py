@@ -14,6 +14,7 @@ import pytest
 
 from server.models import Application, AuditEvent, Role, SyncClient
 from server.services import sync_service
+from server.services.errors import ServiceError
 from tests.conftest import staff_login
 from tests.sync.golden import load, scenarios
 from tests.sync.helpers import create, rid
@@ -265,3 +266,10 @@ async def test_resolve_needs_staff_role_and_csrf(
     assert done.json()["conflict"]["resolution"]["by"] == staff.username
     assert (await Application.get(id=rid(1))).data["phone"] == "4"
     assert await AuditEvent.filter(action="conflict.resolve", actor=staff).count() == 1
+
+
+async def test_service_errors_reach_other_callers_as_service_errors(make_user) -> None:  # type: ignore[no-untyped-def]
+    staff = await make_user(Role.VERIFIER)
+    with pytest.raises(ServiceError) as missing:
+        await sync_service.transition(staff, rid(9), "verifikasi")
+    assert (missing.value.status, missing.value.code) == (404, "record_not_found")

@@ -33,6 +33,6 @@ async def test_form_fits_tablet_and_phone_with_large_targets(device: Device, dem
     for name, (w, h) in VIEWPORTS.items():
         await page.set_viewport_size({"width": w, "height": h})
         result = await page.evaluate(CHECK)
-        assert result["seen"] > 30, result
+        assert result["seen"] >= 25, result
         assert result["overflow"] <= 0, f"{name}: horizontal scroll of {result['overflow']} px"
         assert result["small"] == [], f"{name}: touch targets under 44 px: {result['small']}"

@@ -34,7 +34,7 @@ def _fields(value: Any, path: str, check_values: bool = True) -> dict[str, Any]:
         if not check_values:
             continue
         if type(item) is str:  # the common case, checked inline
-            if len(item) > MAX_VALUE_CHARS:
+            if len(item) > MAX_VALUE_CHARS or "\x00" in item:
                 _value(item, f"{path}.{name}")
         elif isinstance(item, dict | list):
             _value(item, f"{path}.{name}")
@@ -45,13 +45,26 @@ def _value(item: Any, path: str) -> None:
     """A field value is any JSON, but no single value may be huge (a page of 200 records must
     stay small enough for a 2G link)."""
     if isinstance(item, str):
-        size = len(item)
+        size, nul = len(item), "\x00" in item
     elif isinstance(item, dict | list):
-        size = len(repr(item))  # close to the JSON length, and several times cheaper
+        text = repr(item)  # close to the JSON length, and several times cheaper
+        size, nul = len(text), "\\x00" in text and _has_nul(item)
     else:
         return
+    if nul:  # PostgreSQL cannot store it in JSON; refuse it rather than fail for ever
+        raise v.Invalid(path, "contains a NUL character")
     if size > MAX_VALUE_CHARS:
         raise v.Invalid(path, f"is longer than {MAX_VALUE_CHARS} characters")
+
+
+def _has_nul(item: Any) -> bool:
+    if isinstance(item, str):
+        return "\x00" in item
+    if isinstance(item, dict):
+        return any(_has_nul(k) or _has_nul(x) for k, x in item.items())
+    if isinstance(item, list):
+        return any(_has_nul(x) for x in item)
+    return False
 
 
 def _record_id(args: Any) -> list[str]:

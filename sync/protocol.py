@@ -121,7 +121,8 @@ def parse_push(body: Any, max_mutations: int = MAX_MUTATIONS) -> PushRequest:
 
 
 def _mutation(item: dict[str, Any], mid: int, path: str) -> Mutation:
-    name = item.get("name") if isinstance(item.get("name"), str) else ""
+    raw_name = item.get("name")
+    name = raw_name if isinstance(raw_name, str) and NAME_RE.fullmatch(raw_name) else ""
     try:
         v.obj(item, path, MUTATION_FIELDS, MUTATION_OPTIONAL)
         v.string(item["name"], f"{path}.name", pattern=NAME_RE, max_len=64, hint="mutation name")

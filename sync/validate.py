@@ -63,6 +63,8 @@ def string(
         raise Invalid(path, f"must be a string, got {type_name(value)}")
     if not min_len <= len(value) <= max_len:
         raise Invalid(path, f"must be {min_len}..{max_len} characters long")
+    if "\x00" in value:
+        raise Invalid(path, "contains a NUL character")
     if pattern is not None and not pattern.fullmatch(value):
         raise Invalid(path, f"is not a valid {hint or 'value'}")
     return value

@@ -49,9 +49,20 @@ _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def dump(value: Any) -> str:
-    if orjson is not None:
-        return orjson.dumps(value).decode()
-    return _encode(value)
+    text = orjson.dumps(value).decode() if orjson is not None else _encode(value)
+    if "\\u0000" in text:  # PostgreSQL refuses NUL in JSON; only echoed device input has it
+        text = dump(_without_nul(value))
+    return text
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
 
 
 def load(value: Any) -> Any:
@@ -67,8 +78,11 @@ def _no_constants(name: str) -> Any:
 def parse_body(raw: bytes) -> Any:
     """Strict JSON: NaN and Infinity are refused (they could never be answered back)."""
     if orjson is not None:
-        return orjson.loads(raw)
-    return json.loads(raw, parse_constant=_no_constants)
+        return orjson.loads(raw)  # refuses lone surrogates and NaN itself
+    data = json.loads(raw, parse_constant=_no_constants)
+    if b"\\u" in raw:  # an escaped lone surrogate parses, but no database can store it
+        _encode(data).encode("utf-8")  # UnicodeEncodeError is a ValueError
+    return data
 
 
 def load_nullable(value: Any) -> Any:

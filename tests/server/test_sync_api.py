@@ -162,6 +162,12 @@ async def test_body_over_the_cap_is_413_and_commits_nothing(
             "bad_json",
         ),
         (b"\xff\xfe{}", "application/json", 400, "bad_json"),
+        (
+            b'{"protocol": 1, "client_id": "\\ud800", "mutations": []}',
+            "application/json",
+            400,
+            "bad_json",
+        ),
         (b'{"protocol": 1}', "text/plain", 415, "not_json"),
         (b"[1, 2]", "application/json", 400, "invalid_request"),
         (

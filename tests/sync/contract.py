@@ -109,6 +109,19 @@ class StoreContract:
         again = await ani.push(intent("submit_application", 1))
         assert again["results"][0]["status"] == "applied"
 
+    async def test_values_every_store_can_keep(self, ani: Device) -> None:
+        odd = {"n": 2**62, "f": 0.1, "u": "Désa Ñ 🌾", "z": None, "nested": {"l": [1, {"x": []}]}}
+        refused = await ani.push(
+            create(1, {"name": "Siti\x00"}),
+            {"name": "submit_application", "args": {"record_id": rid(1), "x\x00": "\x00"}},
+            {"name": "x" * 70 + "\x00", "args": {}},
+        )
+        assert [r["reason"] for r in refused["results"]] == ["invalid_mutation"] * 3
+        out = await ani.push(create(2, odd))
+        assert out["results"][0]["status"] == "applied"
+        stored = (await full_state(ani)).records[rid(2)]["fields"]
+        assert stored == {k: v for k, v in odd.items() if v is not None}
+
     async def test_gap_is_refused_and_commits_nothing(self, ani: Device) -> None:
         await ani.push(create(1))
         body = ani.body(create(2), first=5)

@@ -126,6 +126,9 @@ async def test_argument_errors_are_precise_rejections(
         ("permit_type", "", "not a valid permit type code"),
         ("fields", {"ok": 1, "9bad": 2}, "not a valid field name"),
         ("fields", {"photo": {"data": "x" * 16_400}}, "args.fields.photo is longer than 16384"),
+        ("fields", {"name": "Siti\x00"}, "args.fields.name contains a NUL character"),
+        ("fields", {"gps": {"note\x00": 1}}, "args.fields.gps contains a NUL character"),
+        ("status_token", "A" * 21 + "\x00", "contains a NUL character"),
     ],
 )
 async def test_create_argument_checks(field: str, value: Any, words: str) -> None:
@@ -150,6 +153,12 @@ def test_pull_errors(body: dict[str, Any], words: str) -> None:
     with pytest.raises(BadRequest) as caught:
         parse_pull(body)
     assert words in caught.value.message
+
+
+async def test_backslash_text_is_not_mistaken_for_nul() -> None:
+    device = Device(Sync(MemoryStore()), Actor("u", "d"))
+    out = await device.push(create(1, {"path": {"win": "C:\\x00data"}, "t": "a\\x00"}))
+    assert out["results"][0]["status"] == "applied"
 
 
 def test_pull_defaults() -> None:

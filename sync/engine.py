@@ -4,6 +4,7 @@ so devices see them."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -39,9 +40,14 @@ def new_uuid() -> str:
     return str(uuid.uuid4())
 
 
+REGION_CODE_RE = re.compile(r"^\d{2}(\.\d{2}){0,2}(\.\d{4})?$")  # Kemendagri, e.g. 63.01.01.2001
+MAX_SKEW_S = 10 * 365 * 24 * 3600  # a clock years off is reported as "years off"
+
+
 def business_region(record: Record) -> str:
+    """The record's region for scoping: a well-formed village (or higher) code, else none."""
     value = record.fields.get("business_region")
-    return value if isinstance(value, str) else ""
+    return value if isinstance(value, str) and REGION_CODE_RE.fullmatch(value) else ""
 
 
 class Sync:
@@ -345,6 +351,8 @@ def _clock(now: datetime, request: PushRequest, fresh: list[Mutation]) -> dict[s
     ahead = [round((m.device_time - now).total_seconds()) for m in fresh if m.device_time]
     if ahead and max(ahead) > CLOCK_SKEW_LIMIT_S and (skew is None or max(ahead) > skew):
         skew = max(ahead)  # a capture time in the future is a wrong clock whatever sent_at says
+    if skew is not None:
+        skew = max(-MAX_SKEW_S, min(MAX_SKEW_S, skew))
     flagged = skew is not None and abs(skew) > CLOCK_SKEW_LIMIT_S
     return {"server_time": iso(now), "skew_s": skew, "flagged": flagged}
 

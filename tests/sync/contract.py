@@ -117,6 +117,13 @@ class StoreContract:
             {"name": "x" * 70 + "\x00", "args": {}},
         )
         assert [r["reason"] for r in refused["results"]] == ["invalid_mutation"] * 3
+        ani.sent_at = "9999-12-31T23:59:59Z"
+        skewed = await ani.push(create(3, {"business_region": "63.01." + "9" * 40}))
+        assert skewed["clock"]["flagged"] is True and skewed["results"][0]["status"] == "applied"
+        assert 0 < skewed["clock"]["skew_s"] < 2**31
+        ani.sent_at = None
+        area_only = Device(ani.sync, Actor("u-cita", "d-cita", (AREA,)))
+        assert rid(3) not in (await full_state(area_only)).records  # not a region code
         out = await ani.push(create(2, odd))
         assert out["results"][0]["status"] == "applied"
         stored = (await full_state(ani)).records[rid(2)]["fields"]

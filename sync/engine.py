@@ -4,15 +4,17 @@ so devices see them."""
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from sync import cursor as cursors
 from sync.applications import default_registry
-from sync.errors import BadRequest, Conflict, Forbidden, NotFound, Rejected
+from sync.errors import BadRequest, Conflict, Forbidden, NotFound, Rejected, StorageRefused
 from sync.model import (
     NEEDS_CORRECTION,
     Actor,
@@ -30,6 +32,7 @@ from sync.validate import Invalid, same
 from sync.workflow import STAFF_MOVES
 
 MISSING: Any = object()
+log = logging.getLogger("sync")
 
 
 def utcnow() -> datetime:
@@ -68,6 +71,34 @@ class Sync:
     # --- push -------------------------------------------------------------------------------
 
     async def push(self, actor: Actor, request: PushRequest) -> dict[str, Any]:
+        try:
+            return await self._push(actor, request)
+        except StorageRefused:
+            log.exception("store refused a push batch; retrying its mutations one by one")
+            return await self._push_one_by_one(actor, request)
+
+    async def _push_one_by_one(self, actor: Actor, request: PushRequest) -> dict[str, Any]:
+        """The queue must never block: a mutation the store cannot keep is recorded as
+        rejected (without its arguments) and the others apply on their own."""
+        results: list[dict[str, Any]] = []
+        answer: dict[str, Any] = {}
+        for m in request.mutations:
+            one = PushRequest(request.client_id, (m,), request.sent_at)
+            try:
+                answer = await self._push(actor, one)
+            except StorageRefused:
+                log.exception("store refused mutation %s of client %s", m.id, request.client_id)
+                refused = replace(
+                    m,
+                    args=None,
+                    reason="storage_refused",
+                    error=("The server could not store this change; the office has been told."),
+                )
+                answer = await self._push(actor, replace(one, mutations=(refused,)))
+            results.extend(answer["results"])
+        return {**answer, "results": results}
+
+    async def _push(self, actor: Actor, request: PushRequest) -> dict[str, Any]:
         now = self.clock()
         async with self.store.write() as tx:
             client = await tx.client(request.client_id)
@@ -135,7 +166,7 @@ class Sync:
         for m, args, error in parsed:
             result: dict[str, Any] = {"id": m.id, "status": "applied"}
             if error is not None:
-                result = _rejection(m.id, "invalid_mutation", error)
+                result = _rejection(m.id, m.reason if m.error else "invalid_mutation", error)
             else:
                 spec = self.registry.get(m.name)
                 assert spec is not None

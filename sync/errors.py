@@ -54,6 +54,10 @@ class Transient(SyncError):
         self.retry_after = retry_after
 
 
+class StorageRefused(Exception):
+    """The database refused the data itself (not a passing failure): retrying cannot help."""
+
+
 class Rejected(Exception):
     """A single mutation that can never apply; recorded as rejected and counted as processed."""
 

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from sync.errors import Transient
+from sync.errors import StorageRefused, Transient
 from sync.model import (
     Actor,
     Batch,
@@ -43,6 +43,7 @@ class MemoryStore(Store):
         self.purged_upto = 0
         self.blobs: set[str] = set()
         self.fail_next_save = False  # tests: simulate a transient failure at commit time
+        self.refuse_value: str | None = None  # tests: the store refuses records holding it
         self._lock = asyncio.Lock()
 
     @asynccontextmanager
@@ -113,6 +114,9 @@ class _MemoryWrite(WriteTx):
         if self.store.fail_next_save:
             self.store.fail_next_save = False
             raise Transient()
+        refuse = self.store.refuse_value
+        if refuse and any(refuse in r.fields.values() for r in batch.records.values()):
+            raise StorageRefused(f"refusing {refuse!r}")
         new = copy.deepcopy(self.state)
         new.seq = self.next_seq
         for record in batch.records.values():

@@ -40,6 +40,7 @@ class Mutation:
     hlc: str = ""
     device_time: datetime | None = None
     error: str | None = None  # set when the envelope of this one mutation is malformed
+    reason: str = "invalid_mutation"  # the rejection reason that goes with ``error``
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from tortoise.exceptions import DBConnectionError, OperationalError
+from tortoise.exceptions import DBConnectionError, IntegrityError, OperationalError
 from tortoise.transactions import in_transaction
 
 from server.services.sync_sql import Sql, dump, load, load_nullable, when
-from sync.errors import Transient
+from sync.errors import StorageRefused, Transient
 from sync.model import (
     Actor,
     Batch,
@@ -68,6 +68,7 @@ class TortoiseStore(Store):
         self.check_blobs = known_blobs
         self.effect_writers = effect_writers or {}
         self.fail_next_save = False  # tests: a transient failure at commit time
+        self.refuse_value: str | None = None  # tests: refuse records holding this value
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[WriteTx]:
@@ -76,7 +77,11 @@ class TortoiseStore(Store):
                 sql = Sql(conn)
                 await _lock_counter(sql)
                 yield _Write(self, sql)
+        except IntegrityError as exc:
+            raise StorageRefused(str(exc)) from exc
         except (OperationalError, DBConnectionError, OSError) as exc:
+            if _refused_data(exc):
+                raise StorageRefused(str(exc)) from exc
             log.warning("sync write failed, answering retry: %s", exc)
             raise Transient() from exc
 
@@ -101,6 +106,13 @@ class TortoiseStore(Store):
             await sql.run(
                 "UPDATE sync_counter SET horizon = ? WHERE id = 1 AND horizon < ?", [upto, upto]
             )
+
+
+def _refused_data(exc: BaseException) -> bool:
+    """PostgreSQL's data errors (class 22: too long, bad encoding, out of range) will fail the
+    same way on every retry; connection and lock problems will not."""
+    cause = exc.__cause__
+    return str(getattr(cause, "sqlstate", "") or "").startswith("22")
 
 
 async def _lock_counter(sql: Sql) -> dict[str, Any]:
@@ -264,6 +276,9 @@ class _Write(WriteTx):
         if self.store.fail_next_save:
             self.store.fail_next_save = False
             raise Transient()
+        refuse = self.store.refuse_value
+        if refuse and any(refuse in r.fields.values() for r in batch.records.values()):
+            raise StorageRefused(f"refusing {refuse!r}")
         await _save_records(self.sql, batch)
         await _save_conflicts(self.sql, batch)
         await self.sql.many(

@@ -101,3 +101,18 @@ async def test_concurrent_pushes_to_one_record_lose_nothing(pg: Settings) -> Non
     record = (await ani.pull())["records"][0]
     assert record["fields"]["b"] == "tab2"
     assert record["fields"]["a"] in ("ani", "tab2")
+
+
+async def test_a_database_data_error_rejects_the_mutation_instead_of_retrying(
+    pg: Settings,
+) -> None:
+    long_region = "63.01." + "9" * 30  # too long for the column: PostgreSQL error class 22
+    sync = Sync(TortoiseStore(), region_of=lambda r: r.fields.get("business_region", ""))
+    ani = Device(sync, Actor("u-ani", "d-ani", ("63.01",)))
+    out = await ani.push(create(1), create(2, {"business_region": long_region}), create(3))
+    assert [(r["status"], r.get("reason")) for r in out["results"]] == [
+        ("applied", None),
+        ("rejected", "storage_refused"),
+        ("applied", None),
+    ]
+    assert {r["id"] for r in (await ani.pull())["records"]} == {rid(1), rid(3)}

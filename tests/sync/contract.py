@@ -89,6 +89,22 @@ class StoreContract:
         assert [r["status"] for r in out["results"]] == ["applied", "applied"]
         assert "replayed" not in out["results"][0]
 
+    async def test_data_the_store_refuses_is_rejected_not_retried(
+        self, store: Any, ani: Device
+    ) -> None:
+        store.refuse_value = "POISON"
+        out = await ani.push(create(1), create(2, {"x": "POISON"}), upd(1, a=(None, 1)))
+        assert [(r["status"], r.get("reason")) for r in out["results"]] == [
+            ("applied", None),
+            ("rejected", "storage_refused"),
+            ("applied", None),
+        ]
+        assert out["last_mutation_id"] == 3
+        state = await full_state(ani)
+        assert set(state.records) == {rid(1)} and state.records[rid(1)]["fields"]["a"] == 1
+        again = await ani.push(create(2, {"x": "fine"}))
+        assert again["results"][0]["status"] == "applied"
+
     async def test_rejected_mutation_is_processed_and_queue_moves_on(self, ani: Device) -> None:
         out = await ani.push(
             intent("submit_application", 9),  # no such record

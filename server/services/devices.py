@@ -46,7 +46,7 @@ async def authenticate(token: str) -> Device:
             "Perangkat belum terdaftar; masuk lagi saat online (device token missing).",
             code="device_token_missing",
         )
-    device = await Device.get_or_none(token_hash=_hash(token)).prefetch_related("user")
+    device = await Device.get_or_none(token_hash=_hash(token)).select_related("user")
     if device is None:
         raise Unauthorized(
             "Token perangkat tidak dikenal; daftarkan ulang perangkat ini (unknown device token).",

@@ -56,15 +56,27 @@ export class SyncEngine {
   }) {
     Object.assign(this, { store, post, clientId, uploader, emit, batchSize, pageSize, random, now });
     this.running = null;
+    this.followUp = null;
     this.attempt = 0;
     this.timer = null;
     this.setTimer = (fn, ms) => setTimeout(fn, ms);
     this.clearTimer = (t) => clearTimeout(t);
   }
 
-  /** Run one sync now, or join the one already running. */
+  /**
+   * Run one sync now. Asked while one is running, it runs once more right after it: that
+   * sync's pull may have started before the office's change (or its push before an edit)
+   * the caller wants to see. Every request made meanwhile shares that one follow-up.
+   */
   sync(reason = "manual") {
-    if (!this.running) this.running = this._run(reason).finally(() => (this.running = null));
+    if (this.running) {
+      this.followUp ??= this.running.then(() => {
+        this.followUp = null;
+        return this.sync(reason);
+      });
+      return this.followUp;
+    }
+    this.running = this._run(reason).finally(() => (this.running = null));
     return this.running;
   }
 

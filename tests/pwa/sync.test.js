@@ -350,3 +350,35 @@ test("a tracking code already taken on the server is replaced and the applicatio
   );
   assert.equal(await stateOf(store, b.id), "sent");
 });
+
+test("a sync asked for while one runs runs once more after it, and sees the later change", async () => {
+  const { store, server, engine } = await setup();
+  const rec = newRecord();
+  await store.submitNew(rec);
+  await engine.sync();
+  // The office asks for a correction while the tablet's next sync is already past its pull.
+  const transport = server.transport();
+  let release, pulled;
+  const gate = new Promise((resolve) => (release = resolve));
+  const answered = new Promise((resolve) => (pulled = resolve));
+  engine.post = async (path, body) => {
+    const answer = await transport(path, body);
+    if (path === "/api/sync/pull" && server.pullCalls === 2) {
+      pulled();
+      await gate;
+    }
+    return answer;
+  };
+  const first = engine.sync("timer");
+  await answered;
+  server.staffEdit(rec.id, {}, "perlu_perbaikan");
+  const second = engine.sync("manual");
+  const third = engine.sync("manual");
+  assert.equal(second, third, "requests made meanwhile share one follow-up");
+  release();
+  await first;
+  assert.equal((await store.getRecord(rec.id)).server.status, "diterima", "the first pull was too early");
+  await second;
+  assert.equal((await store.getRecord(rec.id)).server.status, "perlu_perbaikan");
+  assert.equal(server.pullCalls, 3);
+});

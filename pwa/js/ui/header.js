@@ -47,6 +47,10 @@ export function renderHeader(bar) {
       lastError = d;
       els.progress.hidden = true;
     }
+    // Now, not after refreshHeader's IndexedDB reads: until then the header would still say
+    // the previous sync's state while this one runs.
+    els.status.dataset.running = running ? "1" : "0";
+    els.button.disabled = running;
     refreshHeader();
   });
   refreshHeader();

@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.utils import parsedate_to_datetime
 
 import httpx
@@ -170,18 +172,27 @@ def test_version_auth_and_content_type_are_enforced(live: Live) -> None:
     assert live.http.head(f"/api/uploads/{'0' * 64}").status_code == 404
 
 
+@contextmanager
+def raw_patch(live: Live, sha: str, length: int) -> Iterator[socket.socket]:
+    """A PATCH from offset 0 whose body the test sends (or cuts) by hand."""
+    host, port = live.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as sock:
+        sock.sendall(
+            (
+                f"PATCH /api/uploads/{sha} HTTP/1.1\r\nHost: x\r\nTus-Resumable: 1.0.0\r\n"
+                f"Authorization: {live.http.headers['Authorization']}\r\n"
+                f"Content-Type: {OCTETS}\r\nUpload-Offset: 0\r\nContent-Length: {length}\r\n\r\n"
+            ).encode()
+        )
+        yield sock
+
+
 def test_bytes_before_a_disconnect_are_kept(live: Live) -> None:
     data = photo_bytes((900, 900))
     sha = sha256(data)
     create(live, data)
-    host, port = live.url.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port))) as sock:
-        head = (
-            f"PATCH /api/uploads/{sha} HTTP/1.1\r\nHost: x\r\nTus-Resumable: 1.0.0\r\n"
-            f"Authorization: {live.http.headers['Authorization']}\r\n"
-            f"Content-Type: {OCTETS}\r\nUpload-Offset: 0\r\nContent-Length: {len(data)}\r\n\r\n"
-        )
-        sock.sendall(head.encode() + data[:40_000])
+    with raw_patch(live, sha, len(data)) as sock:
+        sock.sendall(data[:40_000])
         time.sleep(0.3)
     deadline = time.monotonic() + 5
     while live.http.head(f"/api/uploads/{sha}").headers["Upload-Offset"] != "40000":
@@ -196,14 +207,8 @@ def test_a_second_patch_while_one_is_running_gets_423(live: Live) -> None:
     data = photo_bytes((900, 900))
     sha = sha256(data)
     create(live, data)
-    host, port = live.url.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port))) as sock:
-        head = (
-            f"PATCH /api/uploads/{sha} HTTP/1.1\r\nHost: x\r\nTus-Resumable: 1.0.0\r\n"
-            f"Authorization: {live.http.headers['Authorization']}\r\n"
-            f"Content-Type: {OCTETS}\r\nUpload-Offset: 0\r\nContent-Length: {len(data)}\r\n\r\n"
-        )
-        sock.sendall(head.encode() + data[:1000])
+    with raw_patch(live, sha, len(data)) as sock:
+        sock.sendall(data[:1000])
         time.sleep(0.2)
         r = patch(live, sha, 0, data)
         assert (r.status_code, r.json()["error"]) == (423, "upload_locked")

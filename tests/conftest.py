@@ -236,10 +236,20 @@ def chromium_path() -> str:
     message = f"Chromium not found at {CHROMIUM}: install it with `apt-get install -y chromium`"
     if os.environ.get("CI"):
         pytest.fail(message + " (required under CI)")
-    sys.stderr.write(
-        "\n" + "!" * 78 + f"\n!!! SKIPPING BROWSER TESTS: {message}\n" + "!" * 78 + "\n"
-    )
     pytest.skip(message)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+    """Skipped browser tests must not pass unnoticed: end the run with a banner."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if CHROMIUM in str(r.longrepr)]
+    if skipped:
+        terminalreporter.write_sep("!", "BROWSER TESTS SKIPPED", red=True, bold=True)
+        terminalreporter.write_line(
+            f"{len(skipped)} browser tests did not run: no Chromium at {CHROMIUM}. "
+            "Install it with `apt-get install -y chromium` (under CI they fail instead).",
+            red=True,
+            bold=True,
+        )
 
 
 @pytest.fixture(scope="session")

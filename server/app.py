@@ -22,7 +22,7 @@ from starlette.templating import Jinja2Templates
 from server import db
 from server.settings import Settings
 from server.web import i18n
-from server.web.auth import LANGUAGE_COOKIE, LoginRequired, current_session
+from server.web.auth import LANGUAGE_COOKIE, LoginRequired
 from server.web.errors import EXCEPTION_HANDLERS
 from server.web.security import SecurityHeadersMiddleware
 
@@ -126,5 +126,4 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     )
     app.state.settings = settings
     app.state.templates = build_templates(settings)
-    app.state.current_session = current_session
     return app

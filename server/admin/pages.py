@@ -9,12 +9,13 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server.models import Device, PermitType, Region, Role, User
-from server.services import devices, sessions, users
+from server.services import devices, inbox, sessions, users
 from server.services.errors import ServiceError, TooManyRequests
 from server.settings import LANGUAGES
 from server.web.auth import (
     CSRF_FIELD,
     LANGUAGE_COOKIE,
+    SESSION_COOKIE,
     START_PAGES,
     check_csrf,
     clear_session_cookie,
@@ -75,8 +76,6 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     form = await request.form(max_files=0, max_fields=5)
     await check_csrf(request, str(form.get(CSRF_FIELD, "")))
-    from server.web.auth import SESSION_COOKIE
-
     await sessions.end(request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/login", status_code=303)
     clear_session_cookie(response)
@@ -100,15 +99,11 @@ async def field_home(request: Request) -> Response:
 
 async def office_inbox(request: Request) -> Response:
     user = await require_staff(request, Role.VERIFIER, Role.SUPERVISOR, Role.ADMIN)
-    from server.services import inbox
-
     return render(request, "office_inbox.html", user=user, rows=await inbox.recent(user))
 
 
 async def office_dashboard(request: Request) -> Response:
     user = await require_staff(request, Role.SUPERVISOR, Role.ADMIN)
-    from server.services import inbox
-
     figures = {
         "officers": await User.filter(role=Role.OFFICER, is_active=True).count(),
         "devices": await Device.filter(revoked_at__isnull=True).count(),

@@ -9,7 +9,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from server.models import LoginAttempt, Office, Role, User
-from server.services import audit, passwords
+from server.services import audit, passwords, sessions
 from server.services.errors import Conflict, NotFound, ServiceError, TooManyRequests
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
@@ -83,8 +83,6 @@ async def set_active(username: str, active: bool, *, actor: User | None = None) 
     user.is_active = active
     await user.save(update_fields=["is_active"])
     if not active:
-        from server.services import sessions  # local: sessions imports users
-
         await sessions.end_all_for(user)
     await audit.record(
         "user.enable" if active else "user.disable",

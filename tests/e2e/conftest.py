@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from playwright.async_api import BrowserContext, Page, Playwright, async_playwright
+from playwright.async_api import Error as PlaywrightError
 
 from server.services import demo
 from server.settings import Settings
@@ -89,7 +90,12 @@ class Device:
 
     async def _note_response(self, response: Any) -> None:
         if "/api/" in response.url and response.status >= 400:
-            body = await response.text() if response.request.method != "HEAD" else ""
+            body = ""
+            if response.request.method != "HEAD":
+                try:
+                    body = await response.text()
+                except PlaywrightError:  # the page navigated away and the body is gone
+                    body = "(body no longer available)"
             self.http_errors.append(
                 f"{response.request.method} {response.url} {response.status} {body[:300]}"
             )

@@ -67,7 +67,12 @@ async def test_unknown_token_logs_in_again_and_keeps_unsent_work(
     await page.fill("#username", "petugas2")
     await page.fill("#password", TEST_PASSWORD)
     await page.click("#login-form button[type=submit]")
-    assert "petugas" in (await page.text_content("#login-error") or "")
+    refusal = await wait_until(
+        page,
+        "document.querySelector('#login-error')?.textContent",
+        describe="document.body.innerText",
+    )
+    assert "petugas" in refusal
 
     await page.fill("#username", "petugas")
     await page.click("#login-form button[type=submit]")

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from server import db  # noqa: E402
 from server.models import Role  # noqa: E402
-from server.services import devices, users  # noqa: E402
+from server.services import demo, devices, users  # noqa: E402
 from server.settings import Settings  # noqa: E402
 
 SECRET = "bench-secret-" + "x" * 40
@@ -43,10 +43,12 @@ def settings_for(data_dir: Path, database_url: str | None = None) -> Settings:
 
 
 async def prepare(settings: Settings) -> str:
-    """Migrate, create an officer with a tablet; returns the device token."""
+    """Migrate, load the permit forms, create an officer with a tablet; returns the device
+    token."""
     await db.migrate(settings)
     await db.close_db()
     await db.init_db(settings)
+    await demo.load_permit_types()
     user = await users.create_user(
         "petugas_bench",
         "Bench-Password-2026",
@@ -132,42 +134,43 @@ def application(rng: random.Random, n: int) -> dict[str, Any]:
             "size": rng.randint(150_000, 400_000),
         }
 
+    day, month, year = rng.randint(1, 28), rng.randint(1, 12), rng.randint(60, 99)
+    sex = rng.choice(["L", "P"])
     fields = {
+        "nik": f"6301{rng.randint(1, 12):02d}{day + (40 if sex == 'P' else 0):02d}{month:02d}"
+        f"{year:02d}{rng.randint(1, 9999):04d}",
         "full_name": name,
-        "nik": f"6301{rng.randint(10, 71):02d}{rng.randint(1, 28):02d}{rng.randint(1, 12):02d}"
-        f"{rng.randint(60, 99):02d}{rng.randint(1, 9999):04d}",
-        "birth_place": rng.choice(["Banjarmasin", "Pelaihari", "Martapura", "Banjarbaru"]),
-        "birth_date": f"19{rng.randint(60, 99)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-        "sex": rng.choice(["L", "P"]),
-        "address": f"{rng.choice(STREETS)} No. {rng.randint(1, 200)} RT {rng.randint(1, 20):03d}"
-        f" RW {rng.randint(1, 9):03d}",
+        "sex": sex,
+        "birth_date": f"19{year}-{month:02d}-{day:02d}",
         "home_region": village,
+        "home_address": f"{rng.choice(STREETS)} No. {rng.randint(1, 200)} RT "
+        f"{rng.randint(1, 20):03d} RW {rng.randint(1, 9):03d}",
         "phone": f"+62812{rng.randint(10_000_000, 99_999_999)}",
         "email": f"{name.split()[0].lower()}{n}@contoh.id",
         "business_name": f"{rng.choice(BUSINESS)} {name.split()[1]}",
-        "kbli": rng.choice(["47111", "56102", "95231", "14111", "10794"]),
-        "business_address": f"{rng.choice(STREETS)} No. {rng.randint(1, 200)}",
         "business_region": village,
+        "business_address": f"{rng.choice(STREETS)} No. {rng.randint(1, 200)}",
+        "kbli": rng.choice(["47111", "56102", "95231", "14111", "10794"]),
         "capital": rng.randint(1, 50) * 1_000_000,
-        "employees": rng.randint(1, 9),
-        "monthly_revenue": rng.randint(2, 60) * 500_000,
-        "started_on": f"20{rng.randint(10, 25)}-{rng.randint(1, 12):02d}-01",
+        "land_area_m2": rng.randint(6, 200),
+        "workers": rng.randint(1, 9),
+        "products": "Sembako, minuman dingin dan makanan ringan; melayani pesanan antar "
+        "untuk warga sekitar.",
+        "ktp_photo": photo("ktp"),
+        "business_front_photo": photo("business_front"),
+        "product_photo": photo("product"),
         "location": {
-            "lat": -3.4 - rng.random() / 2,
-            "lon": 114.6 + rng.random() / 2,
+            "lat": -3.3 - rng.random() / 10,
+            "lon": 114.55 + rng.random() / 10,
             "accuracy_m": rng.randint(4, 30),
             "captured_at": "2026-03-01T02:15:00Z",
         },
-        "ktp_photo": photo("ktp"),
-        "site_photo": photo("site"),
-        "signature": photo("signature"),
-        "checklist": ["ktp", "kk", "site_photo", "domicile_letter"],
-        "notes": "Pemohon menjalankan usaha di rumah sendiri, bersedia dikunjungi ulang "
-        "untuk verifikasi lokasi usaha.",
+        "documents": ["ktp", "npwp"] if rng.random() < 0.3 else ["ktp"],
+        "signature": {**photo("signature"), "content_type": "image/png"},
     }
     return {
         "record_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-        "permit_type": "siup_mikro",
+        "permit_type": "nib-umk",
         "form_version": 1,
         "tracking_code": "JB-"
         + "-".join(

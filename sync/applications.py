@@ -22,6 +22,10 @@ MAX_FIELDS = 200
 MAX_VALUE_CHARS = 16_384
 
 
+# The same few dozen field names come in every record; checking each once is enough.
+_VALID_NAMES: set[str] = set()
+
+
 def _fields(value: Any, path: str, check_values: bool = True) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise v.Invalid(path, f"must be an object, got {v.type_name(value)}")
@@ -29,8 +33,11 @@ def _fields(value: Any, path: str, check_values: bool = True) -> dict[str, Any]:
         raise v.Invalid(path, f"has more than {MAX_FIELDS} fields")
     valid = v.FIELD_NAME_RE.fullmatch
     for name, item in value.items():
-        if not valid(name):
-            raise v.Invalid(f"{path} key {name!r}", "is not a valid field name (a-z, 0-9, _)")
+        if name not in _VALID_NAMES:
+            if not valid(name):
+                raise v.Invalid(f"{path} key {name!r}", "is not a valid field name (a-z, 0-9, _)")
+            if len(_VALID_NAMES) < 4096:
+                _VALID_NAMES.add(name)
         if not check_values:
             continue
         if type(item) is str:  # the common case, checked inline
@@ -125,23 +132,23 @@ def apply_create(ctx: Context, args: CreateArgs) -> None:
                 f"Tracking code {args.tracking_code} is already used; "
                 "generate a new one and create the application again.",
             )
-        fields = {k: value for k, value in args.fields.items() if value is not None}
-        ctx.create(
-            Record(
-                id=args.record_id,
-                owner_user_id=ctx.actor.user_id,
-                created_by_client=ctx.client_id,
-                permit_type=args.permit_type,
-                form_version=args.form_version,
-                tracking_code=args.tracking_code,
-                status_token=args.status_token,
-                status=DRAFT,
-                fields=fields,
-                created_at=ctx.now,
-                updated_at=ctx.now,
-                captured_at=ctx.device_time,
-            )
+        fields = _present(args.fields)
+        record = Record(
+            id=args.record_id,
+            owner_user_id=ctx.actor.user_id,
+            created_by_client=ctx.client_id,
+            permit_type=args.permit_type,
+            form_version=args.form_version,
+            tracking_code=args.tracking_code,
+            status_token=args.status_token,
+            status=DRAFT,
+            fields=fields,
+            created_at=ctx.now,
+            updated_at=ctx.now,
+            captured_at=ctx.device_time,
         )
+        ctx.check_form(record, fields, complete=False)
+        ctx.create(record)
         return
     same_application = (
         not existing.deleted
@@ -152,6 +159,7 @@ def apply_create(ctx: Context, args: CreateArgs) -> None:
     if not same_application:
         raise Rejected("record_exists", f"Record id {args.record_id} is already used.")
     # A create of a record we already hold merges like an edit from an empty form.
+    ctx.check_form(existing, _present(args.fields), complete=False)
     _merge(ctx, existing, {name: (None, value) for name, value in args.fields.items()})
 
 
@@ -204,9 +212,16 @@ def _merge(ctx: Context, record: Record, changes: dict[str, tuple[Any, Any]]) ->
         ctx.save(record)
 
 
+def _present(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in values.items() if value is not None}
+
+
 def apply_update(ctx: Context, args: UpdateArgs) -> None:
     record = ctx.record(args.record_id)
     _editable(record)
+    ctx.check_form(
+        record, _present({name: value for name, (_, value) in args.changes.items()}), complete=False
+    )
     _merge(ctx, record, args.changes)
 
 
@@ -244,6 +259,8 @@ def _move(intent: str) -> Any:
                 f"Cannot {intent} application {record.tracking_code} while it is "
                 f"'{record.status}'.",
             )
+        if intent in ("submit", "resubmit"):
+            ctx.check_form(record, record.fields, complete=True)
         if intent == "resubmit":
             record.corrections = {}
         ctx.move(record, target, args.note)

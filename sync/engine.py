@@ -15,6 +15,7 @@ from typing import Any
 from sync import cursor as cursors
 from sync.applications import default_registry
 from sync.errors import BadRequest, Conflict, Forbidden, NotFound, Rejected, StorageRefused
+from sync.forms import AnyForm, FormRules, check_values
 from sync.model import (
     NEEDS_CORRECTION,
     Actor,
@@ -61,12 +62,14 @@ class Sync:
         clock: Callable[[], datetime] = utcnow,
         new_id: Callable[[], str] = new_uuid,
         region_of: Callable[[Record], str] = business_region,
+        forms: FormRules | None = None,
     ) -> None:
         self.store = store
         self.registry = registry or default_registry()
         self.clock = clock
         self.new_id = new_id
         self.region_of = region_of
+        self.forms: FormRules = forms or AnyForm()
 
     # --- push -------------------------------------------------------------------------------
 
@@ -99,6 +102,8 @@ class Sync:
         return {**answer, "results": results}
 
     async def _push(self, actor: Actor, request: PushRequest) -> dict[str, Any]:
+        if request.mutations:
+            await self.forms.refresh()
         now = self.clock()
         async with self.store.write() as tx:
             client = await tx.client(request.client_id)
@@ -180,12 +185,13 @@ class Sync:
                     taken,
                     self.new_id,
                     self.region_of,
+                    self.forms,
                     known,
                 )
                 try:
                     spec.apply(ctx, args)
                 except Rejected as exc:
-                    result = _rejection(m.id, exc.reason, exc.message)
+                    result = _rejection(m.id, exc.reason, exc.message, exc.fields)
                 else:
                     conflicts = ctx.commit(batch)
                     if conflicts:
@@ -269,6 +275,8 @@ class Sync:
             raise BadRequest(
                 "invalid_request", 'Give either "value" or "keep": "server" | "device".'
             )
+        if value is not MISSING:
+            await self.forms.refresh()
         now = self.clock()
         async with self.store.write() as tx:
             item = await tx.conflict(conflict_id)
@@ -279,6 +287,8 @@ class Sync:
             record = (await tx.records([item.record_id]))[item.record_id]
             current = record.fields.get(item.field)
             chosen = current if keep == "server" else item.device_value if keep else value
+            if value is not MISSING:  # kept values were checked when they arrived
+                self._staff_values_fit(record, {item.field: chosen})
             batch = Batch()
             if not same(current, chosen):
                 _set_field(record, item.field, chosen)
@@ -289,10 +299,21 @@ class Sync:
             await _save(tx, batch)
         return item.to_json()
 
+    def _staff_values_fit(self, record: Record, values: dict[str, Any]) -> None:
+        present = {name: value for name, value in values.items() if value is not None}
+        try:
+            check_values(
+                self.forms, record.permit_type, record.form_version, present, complete=False
+            )
+        except Rejected as exc:
+            raise BadRequest(exc.reason, exc.message, fields=exc.fields) from None
+
     async def staff_update(self, staff: Actor, record_id: str, values: dict[str, Any]) -> Record:
+        await self.forms.refresh()
         now = self.clock()
         async with self.store.write() as tx:
             record = await _get(tx, record_id)
+            self._staff_values_fit(record, values)
             batch = Batch()
             if any(not same(record.fields.get(k), val) for k, val in values.items()):
                 for name, val in values.items():
@@ -370,8 +391,13 @@ def _replayed(mid: int, stored: StoredResult | None) -> dict[str, Any]:
     return {**stored.result, "replayed": True}
 
 
-def _rejection(mid: int, reason: str, message: str) -> dict[str, Any]:
-    return {"id": mid, "status": "rejected", "reason": reason, "message": message}
+def _rejection(
+    mid: int, reason: str, message: str, fields: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    result = {"id": mid, "status": "rejected", "reason": reason, "message": message}
+    if fields:
+        result["fields"] = fields
+    return result
 
 
 def _clock(now: datetime, request: PushRequest, fresh: list[Mutation]) -> dict[str, Any]:

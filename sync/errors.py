@@ -61,7 +61,10 @@ class StorageRefused(Exception):
 class Rejected(Exception):
     """A single mutation that can never apply; recorded as rejected and counted as processed."""
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(
+        self, reason: str, message: str, fields: dict[str, list[dict[str, str]]] | None = None
+    ) -> None:
         super().__init__(message)
         self.reason = reason
         self.message = message
+        self.fields = fields  # per-field problems, when the form refused values

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sync.errors import Rejected
+from sync.forms import AnyForm, FormRules, check_values
 from sync.model import Actor, Batch, Conflict, Effect, Record, StatusChange
 
 
@@ -60,6 +61,7 @@ class Context:
     tracking_codes: dict[str, str]
     new_id: Callable[[], str]
     region_of: Callable[[Record], str]
+    forms: FormRules = field(default_factory=AnyForm)
     known_blobs: set[str] = field(default_factory=set)
     _saved: dict[str, Record] = field(default_factory=dict)
     _created: set[str] = field(default_factory=set)
@@ -80,6 +82,10 @@ class Context:
         if record is None or record.deleted or not self.actor.sees(record):
             raise Rejected("not_found", f"Application {record_id} does not exist or is not yours.")
         return record
+
+    def check_form(self, record: Record, values: dict[str, Any], *, complete: bool) -> None:
+        """Reject values the record's form can never accept (see ``sync.forms``)."""
+        check_values(self.forms, record.permit_type, record.form_version, values, complete=complete)
 
     def create(self, record: Record) -> None:
         self._created.add(record.id)

@@ -13,13 +13,22 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from tortoise import Tortoise, connections
 
 from server import db as dbmod
 from server.app import create_app
 from server.models import Role, User
-from server.services import devices, users
+from server.services import devices, sync_service, users
 from server.settings import Settings
+
+# Two shared cores run the suite (and CI may run beside other work): time is not a property
+# under test, so no per-example deadline and no "input generation is slow" failures.
+hypothesis_settings.register_profile(
+    "jemput", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("jemput")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data" / "wilayah-63"
@@ -76,6 +85,7 @@ async def truncate_all() -> None:
             + "".join(f'DELETE FROM "{t}";' for t in tables)
             + "PRAGMA foreign_keys=ON;"
         )
+    sync_service.form_catalog.forget()  # the next test's forms may reuse these ids
 
 
 @pytest.fixture
@@ -257,3 +267,11 @@ def shared_regions() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared region data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture
+async def siup_mikro_form(db: Settings) -> None:
+    """The test permit form pushed applications are checked against (tests/forms.py)."""
+    from tests.forms import install_siup_mikro
+
+    await install_siup_mikro()

@@ -39,7 +39,7 @@ async def load(settings: Settings, *, password: str | None = None) -> DemoResult
     async with in_transaction():
         await _offices()
         await regions.import_rows(regions.read_csv(reference.DEMO_REGIONS_FILE))
-        await _permit_types()
+        await load_permit_types()
         for path in reference.holiday_files():
             await holidays.import_file(path)
         accounts = []
@@ -83,7 +83,8 @@ async def _offices() -> None:
         )
 
 
-async def _permit_types() -> None:
+async def load_permit_types() -> None:
+    """The shipped permit types and their form definitions (server/reference/permit_types)."""
     for spec in reference.load_permit_types():
         permit = await PermitType.create(
             code=spec["code"],

@@ -184,12 +184,16 @@ def _in_bounds(f: dict[str, Any], value: Any, show: Callable[[Any], str]) -> Che
     return value, [], []
 
 
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x1f]")
+_CONTROL_IN_TEXTAREA = re.compile(r"[\x00-\x08\x0b-\x1f]")  # tab and newline allowed
+
+
 def _text(f: dict[str, Any], value: Any, ctx: _Context) -> Checked:
     if not isinstance(value, str):
         return _fail("text_type")
     text = value.strip()
-    allowed = "\n\t" if f["type"] == "textarea" else ""
-    if any(ord(c) < 32 and c not in allowed for c in text):
+    control = _CONTROL_IN_TEXTAREA if f["type"] == "textarea" else _CONTROL_IN_TEXT
+    if control.search(text):
         return _fail("text_control")
     if len(text) > f.get("max_length", DEFAULT_MAX_LENGTH[f["type"]]):
         return _fail("text_too_long", n=f.get("max_length", DEFAULT_MAX_LENGTH[f["type"]]))
@@ -361,6 +365,21 @@ def validate_values(
     Raises ``FormDefinitionError`` if the definition itself is broken.
     """
     check_definition(definition)
+    return validate_against_checked(
+        definition, values, known_region_codes=known_region_codes, now=now, partial=partial
+    )
+
+
+def validate_against_checked(
+    definition: dict[str, Any],
+    values: Any,
+    *,
+    known_region_codes: RegionLookup | None = None,
+    now: dt.datetime | None = None,
+    partial: bool = False,
+) -> FormCheck:
+    """``validate_values`` for a definition already known to be sound (one loaded from the
+    database, checked when it was stored): the sync path calls this per mutation."""
     result = FormCheck()
     if not isinstance(values, dict):
         result.errors["_form"] = [issue("values_not_object")]
@@ -402,5 +421,6 @@ __all__ = [
     "issue",
     "iter_fields",
     "permit_type_problems",
+    "validate_against_checked",
     "validate_values",
 ]

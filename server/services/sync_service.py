@@ -12,6 +12,7 @@ from typing import Any
 
 from server.models import Device, User
 from server.services.errors import ServiceError
+from server.services.form_rules import FormCatalog
 from server.services.sync_store import TortoiseStore
 from sync import Actor, Sync
 from sync.engine import MISSING
@@ -19,12 +20,13 @@ from sync.errors import SyncError
 from sync.model import Record
 
 _engine: Sync | None = None
+form_catalog = FormCatalog()
 
 
 def engine() -> Sync:
     global _engine
     if _engine is None:
-        _engine = Sync(TortoiseStore())
+        _engine = Sync(TortoiseStore(), forms=form_catalog)
     return _engine
 
 

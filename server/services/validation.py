@@ -463,7 +463,7 @@ def format_rupiah(amount: int) -> str:
 
 # --------------------------------------------------------------------------- e-mail
 
-_EMAIL = re.compile(
+EMAIL_RE = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}"
 )
@@ -492,7 +492,7 @@ def parse_email(raw: str | None) -> EmailResult:
         return EmailResult(
             errors=(Issue("email_empty", "Alamat email belum diisi.", "The e-mail is empty."),)
         )
-    if len(text) > 254 or not _EMAIL.fullmatch(text):
+    if len(text) > 254 or not EMAIL_RE.fullmatch(text):
         return EmailResult(
             errors=(
                 Issue(

@@ -14,7 +14,7 @@ def create(record_id: str, code: str, name: str) -> dict:
         "name": "create_application",
         "args": {
             "record_id": record_id,
-            "permit_type": "nib-umk",
+            "permit_type": "siup_mikro",
             "form_version": 1,
             "tracking_code": code,
             "status_token": "q3Vb8xY2mN4pR6tW1zA9cE" + code[-4:],
@@ -23,7 +23,9 @@ def create(record_id: str, code: str, name: str) -> dict:
     }
 
 
-async def test_inbox_and_dashboard_show_synced_applications(client, make_user, make_device):
+async def test_inbox_and_dashboard_show_synced_applications(
+    client, make_user, make_device, siup_mikro_form
+):
     officer = await make_user(Role.OFFICER, area_codes=["63.71"])
     token = (await make_device(officer)).token
     ids = [str(uuid.uuid4()) for _ in range(3)]

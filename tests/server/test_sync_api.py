@@ -22,6 +22,8 @@ from tests.sync.helpers import create, rid
 VOLATILE = {"server_time", "created_at", "updated_at", "at", "by"}
 CID = "5a0b8e9c-1d2f-4a6b-8c3d-2e1f0a9b8c7d"
 
+pytestmark = pytest.mark.usefixtures("siup_mikro_form")
+
 
 def match(expected: Any, actual: Any, maps: dict[str, dict[str, str]], path: str = "") -> None:
     """Equal, except server times and names; cursors and conflict ids must map one-to-one."""
@@ -234,11 +236,16 @@ async def test_transient_failure_is_503_with_retry_after_and_commits_nothing(
 
 
 async def conflict_id(client: httpx.AsyncClient, device: dict[str, str], staff) -> str:  # type: ignore[no-untyped-def]
-    await client.post("/api/sync/push", json=push_body(create(1, {"phone": "1"})), headers=device)
-    await sync_service.update_fields(staff, rid(1), {"phone": "2"})
+    await client.post(
+        "/api/sync/push", json=push_body(create(1, {"phone": "+6281100000001"})), headers=device
+    )
+    await sync_service.update_fields(staff, rid(1), {"phone": "+6281100000002"})
     change = {
         "name": "update_fields",
-        "args": {"record_id": rid(1), "changes": {"phone": {"base": "1", "value": "3"}}},
+        "args": {
+            "record_id": rid(1),
+            "changes": {"phone": {"base": "+6281100000001", "value": "+6281100000003"}},
+        },
     }
     response = await client.post("/api/sync/push", json=push_body(change, first=2), headers=device)
     return str(response.json()["results"][0]["conflicts"][0]["id"])
@@ -267,10 +274,13 @@ async def test_resolve_needs_staff_role_and_csrf(
         "/api/conflicts/nope/resolve", json={"keep": "server"}, headers=headers
     )
     assert missing.status_code == 404
-    done = await client.post(url, json={"value": "4"}, headers=headers)
+    not_a_phone = await client.post(url, json={"value": "4"}, headers=headers)
+    assert not_a_phone.status_code == 400
+    assert not_a_phone.json()["details"]["fields"]["phone"][0]["code"] == "phone_prefix"
+    done = await client.post(url, json={"value": "+6281100000004"}, headers=headers)
     assert done.status_code == 200
     assert done.json()["conflict"]["resolution"]["by"] == staff.username
-    assert (await Application.get(id=rid(1))).data["phone"] == "4"
+    assert (await Application.get(id=rid(1))).data["phone"] == "+6281100000004"
     assert await AuditEvent.filter(action="conflict.resolve", actor=staff).count() == 1
 
 

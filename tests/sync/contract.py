@@ -10,7 +10,17 @@ import pytest
 
 from sync import Actor, Store, Sync
 from sync.errors import BadRequest, Conflict, Forbidden, NotFound, Transient
-from tests.sync.helpers import Clock, Device, Replica, create, full_state, id_factory, intent, rid
+from tests.sync.helpers import (
+    Clock,
+    Device,
+    Replica,
+    ToyForms,
+    create,
+    full_state,
+    id_factory,
+    intent,
+    rid,
+)
 from tests.sync.helpers import update as upd
 
 AREA = "63.01"
@@ -434,3 +444,77 @@ class StoreContract:
         out = await ani.send(future)
         assert out["clock"]["flagged"] is True
         assert out["results"][0]["status"] == "applied"
+
+    # --- form rules --------------------------------------------------------------------------
+
+    @pytest.fixture
+    def forms(self) -> ToyForms:
+        return ToyForms()
+
+    @pytest.fixture
+    def checked(self, store: Store, clock: Clock, forms: ToyForms) -> Device:
+        sync = Sync(store, clock=clock, new_id=id_factory(), forms=forms)
+        return Device(sync, Actor("u-ani", "d-ani-1", (AREA,)))
+
+    async def test_form_rules_reject_unknown_forms_fields_and_values(
+        self, checked: Device, forms: ToyForms
+    ) -> None:
+        out = await checked.push(
+            create(1, {"full_name": "Siti", "capital": 5_000_000}),
+            create(2, permit="no-such-permit"),
+            create(3, {"full_name": "Rina", "shoe_size": 42}),
+            upd(1, capital=(5_000_000, "lima juta")),
+            upd(1, phone=(None, "0812")),
+        )
+        statuses = [(r["status"], r.get("reason")) for r in out["results"]]
+        assert statuses == [
+            ("applied", None),
+            ("rejected", "unknown_form"),
+            ("rejected", "invalid_fields"),
+            ("rejected", "invalid_fields"),
+            ("applied", None),
+        ]
+        assert forms.refreshes == 1
+        assert "no form version 1" in out["results"][1]["message"]
+        assert out["results"][2]["fields"] == {
+            "shoe_size": [{"code": "unknown_field", "id": "Tidak ada.", "en": "Not on the form."}]
+        }
+        assert "capital: Wrong type." in out["results"][3]["message"]
+        state = await full_state(checked)
+        assert list(state.records) == [rid(1)]
+        assert state.records[rid(1)]["fields"] == {
+            "full_name": "Siti",
+            "capital": 5_000_000,
+            "phone": "0812",
+        }
+
+    async def test_form_rules_stored_rejection_replays_with_its_fields(
+        self, checked: Device
+    ) -> None:
+        body = checked.body(create(1, {"full_name": "Rina", "shoe_size": 42}))
+        first = await checked.send(body)
+        again = await checked.send(body)
+        assert again["results"] == [{**first["results"][0], "replayed": True}]
+        assert again["results"][0]["fields"]["shoe_size"][0]["code"] == "unknown_field"
+
+    async def test_form_rules_submit_needs_a_complete_form(self, checked: Device) -> None:
+        out = await checked.push(create(1, {"phone": "0812"}), intent("submit_application", 1))
+        assert out["results"][1]["reason"] == "invalid_fields"
+        assert out["results"][1]["fields"]["full_name"][0]["code"] == "required"
+        out = await checked.push(upd(1, full_name=(None, "Siti")), intent("submit_application", 1))
+        assert [r["status"] for r in out["results"]] == ["applied", "applied"]
+        state = await full_state(checked)
+        assert state.records[rid(1)]["status"] == "diterima"
+
+    async def test_form_rules_clearing_a_field_is_not_checked(self, checked: Device) -> None:
+        await checked.push(create(1, {"full_name": "Siti", "capital": 1}))
+        out = await checked.push(upd(1, capital=(1, None)))
+        assert out["results"][0]["status"] == "applied"
+
+    async def test_form_rules_apply_to_staff_edits(self, checked: Device, staff: Actor) -> None:
+        await checked.push(create(1, {"full_name": "Siti"}))
+        with pytest.raises(BadRequest) as refused:
+            await checked.sync.staff_update(staff, rid(1), {"capital": "banyak"})
+        assert refused.value.details["fields"]["capital"][0]["code"] == "wrong_type"
+        record = await checked.sync.staff_update(staff, rid(1), {"capital": 7})
+        assert record.fields["capital"] == 7

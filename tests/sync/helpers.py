@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sync import Actor, Sync, parse_pull, parse_push
+from sync.forms import FieldProblem
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 TOKEN = "tok_" + "A" * 22
@@ -39,7 +40,9 @@ def code(n: int) -> str:
     return f"JB-{digits[:4]}-{digits[4:8]}-{digits[8:]}"
 
 
-def create(n: int, fields: dict[str, Any] | None = None, permit: str = "siup") -> dict[str, Any]:
+def create(
+    n: int, fields: dict[str, Any] | None = None, permit: str = "siup_mikro"
+) -> dict[str, Any]:
     return {
         "name": "create_application",
         "args": {
@@ -139,3 +142,32 @@ async def full_state(device: Device) -> Replica:
     replica = Replica(device)
     await replica.catch_up()
     return replica
+
+
+class ToyForms:
+    """A form catalogue with one form, ``siup_mikro`` version 1: ``full_name`` (required text),
+    ``phone`` (text) and ``capital`` (a whole number). Counts its refreshes."""
+
+    FIELDS = {"full_name": str, "phone": str, "capital": int, "business_region": str}
+
+    def __init__(self) -> None:
+        self.refreshes = 0
+
+    async def refresh(self) -> None:
+        self.refreshes += 1
+
+    def problems(
+        self, permit_type: str, form_version: int, values: Any, *, complete: bool
+    ) -> list[FieldProblem] | None:
+        if (permit_type, form_version) != ("siup_mikro", 1):
+            return None
+        found = []
+        for name, value in values.items():
+            kind = self.FIELDS.get(name)
+            if kind is None:
+                found.append(FieldProblem(name, "unknown_field", "Tidak ada.", "Not on the form."))
+            elif not isinstance(value, kind) or isinstance(value, bool):
+                found.append(FieldProblem(name, "wrong_type", "Jenis salah.", "Wrong type."))
+        if complete and not values.get("full_name"):
+            found.append(FieldProblem("full_name", "required", "Wajib.", "Required."))
+        return found

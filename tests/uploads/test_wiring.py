@@ -13,17 +13,20 @@ import httpx
 import pytest
 from PIL import Image
 
-from server.models import Application, Blob, FormDefinition, PermitType, Role, Upload
+from server.models import Application, Blob, Role, Upload
 from server.services import devices, files
 from server.settings import Settings
 from server.uploads.storage import LocalDiskStorage, UploadInfo
 from server.uploads.web import cleanup
 from tests.conftest import staff_login
+from tests.forms import install_siup_mikro
 from tests.uploads.harness import encode_metadata, photo_bytes, sha256
 
 OCTETS = "application/offset+octet-stream"
 TUS = {"Tus-Resumable": "1.0.0"}
 REGION = "63.71.01.1001"
+
+pytestmark = pytest.mark.usefixtures("siup_mikro_form")
 
 
 async def push(client: httpx.AsyncClient, auth: dict[str, str], *mutations: dict[str, Any]):  # type: ignore[no-untyped-def]
@@ -119,33 +122,7 @@ async def test_device_upload_arrives_on_the_application(client, officer) -> None
 
 async def test_a_required_form_photo_is_expected_until_it_arrives(client, officer) -> None:  # type: ignore[no-untyped-def]
     _, auth, _ = officer
-    permit = await PermitType.create(
-        code="siup_mikro", name_id="SIUP Mikro", name_en="Micro trading", sla_days=5
-    )
-    definition = {
-        "version": 1,
-        "sections": [
-            {
-                "title": {"id": "Foto", "en": "Photos"},
-                "fields": [
-                    {
-                        "name": "ktp_photo",
-                        "type": "photo",
-                        "kind": "ktp",
-                        "required": True,
-                        "label": {"id": "KTP", "en": "ID"},
-                    },
-                    {
-                        "name": "signature",
-                        "type": "signature",
-                        "required": True,
-                        "label": {"id": "Tanda tangan", "en": "Signature"},
-                    },
-                ],
-            }
-        ],
-    }
-    await FormDefinition.create(permit_type=permit, version=1, definition=definition)
+    await install_siup_mikro(required_files=True)
     record_id = str(uuid.uuid4())
     data = photo_bytes()
     sha = sha256(data)

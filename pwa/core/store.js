@@ -127,16 +127,7 @@ export class Store {
   /** Turn a draft (or a new record) into a submitted application. */
   submitNew(record) {
     return this.mutate(record.id, (_cur, enqueue) => {
-      enqueue("create_application", {
-        record_id: record.id,
-        permit_type: record.permit_type,
-        form_version: record.form_version,
-        tracking_code: record.tracking_code,
-        status_token: record.status_token,
-        fields: record.fields,
-      });
-      for (const f of fileValues(record.fields)) enqueue("attach_file", attachArgs(record.id, f));
-      enqueue("submit_application", { record_id: record.id });
+      enqueueCreate(enqueue, record, record.fields);
       return { ...record, draft: false, created: true, failure: null, submitted_at: this.now().toISOString() };
     });
   }
@@ -145,6 +136,11 @@ export class Store {
   editFields(recordId, fields) {
     return this.mutate(recordId, (cur, enqueue) => {
       if (!cur) throw new Error("unknown record");
+      if (cur.failure?.mutation === "create_application") {
+        // the server never took this application: send it again whole, corrected
+        enqueueCreate(enqueue, cur, fields);
+        return { ...cur, fields, failure: null };
+      }
       const changes = diffFields(cur.fields, fields);
       if (Object.keys(changes).length === 0) return null;
       enqueue("update_fields", { record_id: recordId, changes });
@@ -207,11 +203,14 @@ export class Store {
           redo.get(m.record_id).later.push(m);
           continue;
         }
-        if (r.status === "rejected") {
+        // after a refused create, the record's later mutations are "not_found": keep the cause
+        const followsRefusedCreate = rec.failure?.mutation === "create_application" && r.reason === "not_found";
+        if (r.status === "rejected" && !followsRefusedCreate) {
           rec.failure = {
             mutation: m.name,
             reason: r.reason || "rejected",
             message: r.message || "",
+            fields: r.fields || null,
             at: this.now().toISOString(),
           };
         }
@@ -477,6 +476,19 @@ export function localIso(d) {
   const abs = Math.abs(off);
   const local = new Date(d.getTime() + off * 60_000).toISOString().slice(0, 19);
   return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
+}
+
+function enqueueCreate(enqueue, record, fields) {
+  enqueue("create_application", {
+    record_id: record.id,
+    permit_type: record.permit_type,
+    form_version: record.form_version,
+    tracking_code: record.tracking_code,
+    status_token: record.status_token,
+    fields,
+  });
+  for (const f of fileValues(fields)) enqueue("attach_file", attachArgs(record.id, f));
+  enqueue("submit_application", { record_id: record.id });
 }
 
 function attachArgs(recordId, f) {

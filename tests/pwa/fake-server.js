@@ -60,6 +60,11 @@ export class FakeServer {
     switch (m.name) {
       case "create_application": {
         if (entry) return { status: "rejected", reason: "record_exists" };
+        const wrong = Object.keys(a.fields).filter((name) => this.refusedFields?.[name]);
+        if (wrong.length) {
+          const fields = Object.fromEntries(wrong.map((name) => [name, [this.refusedFields[name]]]));
+          return { status: "rejected", reason: "invalid_fields", message: `Fix these fields: ${wrong}`, fields };
+        }
         for (const e of this.records.values()) {
           if (e.record.tracking_code === a.tracking_code) return { status: "rejected", reason: "tracking_code_taken" };
         }

@@ -135,6 +135,28 @@ test("a rejected mutation marks its record failed with the reason; the queue mov
   assert.equal(await stateOf(store, other.id), "sent");
 });
 
+test("a form refusal keeps the per-field reasons in both languages on the record", async () => {
+  const { store, server, engine } = await setup();
+  const issue = { code: "nik_length", id: "NIK harus 16 angka.", en: "An NIK has 16 digits." };
+  server.refusedFields = { nik: issue };
+  const rec = newRecord({ nik: "12345" });
+  await store.submitNew(rec);
+  await engine.sync();
+  assert.equal(await stateOf(store, rec.id), "failed");
+  const { failure } = await store.getRecord(rec.id);
+  assert.equal(failure.reason, "invalid_fields");
+  assert.deepEqual(failure.fields, { nik: [issue] });
+  assert.deepEqual(await store.pendingMutations(), []);
+
+  server.refusedFields = {};
+  await store.editFields(rec.id, { ...rec.fields, nik: "6371054512900002" });
+  await engine.sync();
+  assert.equal(await stateOf(store, rec.id), "sent");
+  const held = server.records.get(rec.id).record;
+  assert.equal(held.fields.nik, "6371054512900002");
+  assert.equal(held.status, "diterima");
+});
+
 test("a mutation gap renumbers the queue from what the server expects", async () => {
   const { store, server, engine } = await setup();
   await store.setMeta("next_mutation_id", 40);

@@ -48,6 +48,15 @@ export async function render(root, { params, store }) {
     );
   fact(t("record.updated"), dateTime(rec.updated_at));
   root.append(facts);
+  if (rec.failure?.fields) {
+    const problems = h("ul", { id: "failure-fields" });
+    for (const [name, issues] of Object.entries(rec.failure.fields))
+      for (const issue of issues)
+        problems.append(
+          h("li", { dataset: { field: name } }, `${fieldLabel(def, name) || name}: ${pick({ id: issue.id, en: issue.en })}`),
+        );
+    root.append(problems);
+  }
 
   if (state === "correction") {
     root.append(

@@ -104,6 +104,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
             return
         await db.init_db(settings)
         from server.uploads.web import cleanup_periodically
+        from server.uploads.web import close as close_uploads
 
         sweeper = asyncio.create_task(cleanup_periodically(settings))
         try:
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
+            await close_uploads(app)
             await db.close_db()
 
     app = Starlette(

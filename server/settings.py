@@ -39,6 +39,7 @@ class Settings:
     session_hours: int = 12
     login_max_failures: int = 5
     login_window_seconds: int = 900
+    upload_locks: str = "file"  # "file" (one machine) or "postgres" (machines sharing one DB)
 
     @property
     def is_sqlite(self) -> bool:
@@ -75,6 +76,13 @@ class Settings:
         language = env.get("DEFAULT_LANGUAGE", "id")
         if language not in LANGUAGES:
             raise SettingsError(f"DEFAULT_LANGUAGE={language!r} must be one of {LANGUAGES}")
+        upload_locks = env.get("UPLOAD_LOCKS") or (
+            "file" if database_url.startswith("sqlite") else "postgres"
+        )
+        if upload_locks not in ("file", "postgres"):
+            raise SettingsError(f"UPLOAD_LOCKS={upload_locks!r} must be file or postgres")
+        if upload_locks == "postgres" and database_url.startswith("sqlite"):
+            raise SettingsError("UPLOAD_LOCKS=postgres needs a PostgreSQL DATABASE_URL")
         secret_key = env.get("SECRET_KEY") or ""
         if not secret_key:
             if production:
@@ -95,6 +103,7 @@ class Settings:
             max_application_bytes=_int(env, "MAX_APPLICATION_BYTES", cls.max_application_bytes),
             sync_max_batch=_int(env, "SYNC_MAX_BATCH", cls.sync_max_batch),
             sync_max_body_bytes=_int(env, "SYNC_MAX_BODY_BYTES", cls.sync_max_body_bytes),
+            upload_locks=upload_locks,
         )
 
 

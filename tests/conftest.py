@@ -22,6 +22,7 @@ from server.app import create_app
 from server.models import Role, User
 from server.services import devices, sync_service, users
 from server.settings import Settings
+from server.uploads.web import close as close_uploads
 
 # Two shared cores run the suite (and CI may run beside other work): time is not a property
 # under test, so no per-example deadline and no "input generation is slow" failures.
@@ -97,7 +98,9 @@ async def db(migrated: Settings) -> AsyncIterator[Settings]:
 
 @pytest.fixture
 async def app(db: Settings):  # type: ignore[no-untyped-def]
-    return create_app(db, manage_db=False)
+    app = create_app(db, manage_db=False)
+    yield app
+    await close_uploads(app)  # the advisory-lock pool, under UPLOAD_LOCKS=postgres
 
 
 @pytest.fixture

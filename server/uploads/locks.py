@@ -111,17 +111,45 @@ def advisory_key(sha: str) -> int:
 
 class PgAdvisoryLocks:
     """Session advisory locks: the connection is held for as long as the PATCH runs, so the
-    pool size bounds the number of uploads written at once."""
+    pool size bounds the number of uploads written at once (a request that finds the pool
+    exhausted for longer than its wait answers 423 and the client retries)."""
 
-    def __init__(self, pool: Any) -> None:
-        self.pool = pool  # an asyncpg.Pool
+    def __init__(self, pool: Any = None, *, dsn: str = "", max_connections: int = 20) -> None:
+        self.pool = pool  # an asyncpg.Pool, or made from `dsn` on first use
+        self.dsn, self.max_connections = dsn, max_connections
+        self._opening = asyncio.Lock()
+
+    @classmethod
+    def for_database(cls, database_url: str, max_connections: int = 20) -> PgAdvisoryLocks:
+        return cls(
+            dsn="postgresql://" + database_url.split("://", 1)[1], max_connections=max_connections
+        )
+
+    async def _pool(self) -> Any:
+        async with self._opening:
+            if self.pool is None:
+                import asyncpg
+
+                self.pool = await asyncpg.create_pool(
+                    self.dsn, min_size=0, max_size=self.max_connections
+                )
+        return self.pool
+
+    async def close(self) -> None:
+        if self.pool is not None and self.dsn:  # only a pool this object opened
+            await self.pool.close()
+            self.pool = None
 
     @asynccontextmanager
     async def hold(self, sha: str, wait: float = GRACE_SECONDS) -> AsyncIterator[None]:
         assert SHA256_RE.match(sha)
         key = advisory_key(sha)
         deadline = time.monotonic() + wait
-        conn = await self.pool.acquire()
+        pool = await self._pool()
+        try:
+            conn = await pool.acquire(timeout=max(wait, 0.05))
+        except TimeoutError:
+            raise locked() from None
         try:
             while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
                 if time.monotonic() >= deadline:
@@ -132,7 +160,20 @@ class PgAdvisoryLocks:
             finally:
                 await asyncio.shield(conn.fetchval("SELECT pg_advisory_unlock($1)", key))
         finally:
-            await self.pool.release(conn)
+            await pool.release(conn)
 
     def remove_if_idle(self, sha: str) -> None:
         """Advisory locks leave nothing behind."""
+
+
+def locks_for(settings: Any) -> FileLocks | PgAdvisoryLocks:
+    """The lock kind the settings ask for (``UPLOAD_LOCKS``)."""
+    if settings.upload_locks == "postgres":
+        return PgAdvisoryLocks.for_database(settings.database_url)
+    return FileLocks(settings.media_dir / "locks")
+
+
+async def close_locks(locks: Any) -> None:
+    close = getattr(locks, "close", None)
+    if close is not None:
+        await close()

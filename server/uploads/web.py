@@ -22,7 +22,7 @@ from server.uploads.checks import make_thumbnail
 from server.uploads.cleanup import expire_uploads
 from server.uploads.config import Limits
 from server.uploads.errors import UploadError
-from server.uploads.locks import FileLocks
+from server.uploads.locks import close_locks, locks_for
 from server.uploads.protocol import SHA256_RE
 from server.uploads.storage import LocalDiskStorage
 from server.uploads.tus import TusEndpoints
@@ -118,7 +118,7 @@ def component(request: Request) -> TusEndpoints:
 
         tus = TusEndpoints(
             storage,
-            FileLocks(settings.media_dir / "locks"),
+            locks_for(settings),
             authenticate,
             on_complete,
             limits_for(settings),
@@ -194,7 +194,11 @@ async def cleanup(settings: Settings) -> int:
     forget their Upload rows. Needs the database initialised. Returns uploads removed."""
     limits = limits_for(settings)
     storage = LocalDiskStorage(settings.media_dir)
-    removed = await expire_uploads(storage, FileLocks(settings.media_dir / "locks"))
+    locks = locks_for(settings)
+    try:
+        removed = await expire_uploads(storage, locks)
+    finally:
+        await close_locks(locks)
     cutoff = datetime.now(UTC) - timedelta(seconds=limits.expire_seconds)
     await files.forget_stale_uploads(cutoff)
     return removed
@@ -220,3 +224,11 @@ routes = [
     ),
     Route(PREFIX + "/{sha256}/content", serve_file, methods=["GET", "HEAD"]),
 ]
+
+
+async def close(app: Any) -> None:
+    """Release what the upload component holds (the advisory-lock pool) at shutdown."""
+    tus = getattr(app.state, "uploads", None)
+    if tus is not None:
+        await close_locks(tus.locks)
+        app.state.uploads = None

@@ -17,6 +17,13 @@ def test_defaults_are_sqlite_in_the_data_folder_and_wita(tmp_path):
     assert settings.media_dir == tmp_path / "media"
 
 
+def test_upload_locks_follow_the_database(tmp_path):
+    assert Settings.from_env(env(tmp_path)).upload_locks == "file"
+    on_pg = env(tmp_path, DATABASE_URL="postgres://postgres@127.0.0.1:5432/x")
+    assert Settings.from_env(on_pg).upload_locks == "postgres"
+    assert Settings.from_env({**on_pg, "UPLOAD_LOCKS": "file"}).upload_locks == "file"
+
+
 def test_development_secret_is_generated_once_and_kept(tmp_path):
     first = Settings.from_env(env(tmp_path)).secret_key
     second = Settings.from_env(env(tmp_path)).secret_key
@@ -36,6 +43,8 @@ def test_development_secret_is_generated_once_and_kept(tmp_path):
         ({"JEMPUT_PRODUCTION": "maybe"}, "JEMPUT_PRODUCTION"),
         ({"JEMPUT_PRODUCTION": "1", "BASE_URL": "https://izin.example.go.id"}, "SECRET_KEY"),
         ({"JEMPUT_PRODUCTION": "1", "SECRET_KEY": "k" * 40}, "BASE_URL must use https"),
+        ({"UPLOAD_LOCKS": "redis"}, "UPLOAD_LOCKS"),
+        ({"UPLOAD_LOCKS": "postgres"}, "UPLOAD_LOCKS=postgres needs a PostgreSQL"),
     ],
 )
 def test_a_wrong_value_names_the_variable(tmp_path, extra, names):

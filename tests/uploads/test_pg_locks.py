@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 
 import pytest
 
@@ -46,3 +47,53 @@ async def test_a_second_machine_gets_423_until_the_first_lets_go() -> None:
     finally:
         await first.close()
         await second.close()
+
+
+async def test_the_app_takes_the_advisory_lock_another_machine_holds(  # type: ignore[no-untyped-def]
+    client, make_user, make_device, siup_mikro_form
+) -> None:
+    """Under PostgreSQL the app's PATCH uses the advisory lock (UPLOAD_LOCKS=postgres by
+    default), so a PATCH running on another machine makes this one answer 423."""
+    import asyncpg
+
+    from tests.uploads.harness import encode_metadata, photo_bytes, sha256
+    from tests.uploads.test_wiring import create_app_mutation, push
+
+    assert client._transport.app.state.settings.upload_locks == "postgres"  # type: ignore[attr-defined]
+    officer = await make_user("officer", area_codes=["63.71"])
+    auth = {
+        "authorization": f"Bearer {(await make_device(officer)).token}",
+        "Tus-Resumable": "1.0.0",
+    }
+    record_id = str(uuid.uuid4())
+    await push(client, auth, create_app_mutation(record_id))
+    data = photo_bytes()
+    sha = sha256(data)
+    meta = {
+        "sha256": sha,
+        "filename": "ktp.jpg",
+        "filetype": "image/jpeg",
+        "kind": "ktp",
+        "record_id": record_id,
+    }
+    created = await client.post(
+        "/api/uploads/",
+        headers={**auth, "Upload-Length": str(len(data)), "Upload-Metadata": encode_metadata(meta)},
+    )
+    assert created.status_code == 201, created.text
+    patch_headers = {
+        **auth,
+        "Upload-Offset": "0",
+        "Content-Type": "application/offset+octet-stream",
+    }
+    other_machine = await asyncpg.create_pool(
+        "postgresql://" + URL.split("://", 1)[1], min_size=1, max_size=1
+    )
+    try:
+        async with PgAdvisoryLocks(other_machine).hold(sha, wait=0):
+            busy = await client.patch(f"/api/uploads/{sha}", content=data, headers=patch_headers)
+            assert busy.status_code == 423 and busy.json()["error"] == "upload_locked"
+        done = await client.patch(f"/api/uploads/{sha}", content=data, headers=patch_headers)
+        assert done.status_code == 204, done.text
+    finally:
+        await other_machine.close()

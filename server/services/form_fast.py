@@ -128,12 +128,13 @@ def _nik(f: Mapping[str, Any]) -> FieldTest:
     return test
 
 
-def _region(f: Mapping[str, Any]) -> FieldTest:
+def _region(known: Callable[[str], bool] | None) -> FieldTest:
     def test(value: Any, today: dt.date) -> bool:
         return (
             type(value) is str
             and not value.startswith("00")
             and VILLAGE.fullmatch(value) is not None
+            and (known is None or known(value))
         )
 
     return test
@@ -201,7 +202,11 @@ def _checklist(codes: frozenset[str]) -> FieldTest:
     return test
 
 
-def field_test(f: Mapping[str, Any], definition: Mapping[str, Any]) -> FieldTest:
+def field_test(
+    f: Mapping[str, Any],
+    definition: Mapping[str, Any],
+    known_regions: Callable[[str], bool] | None = None,
+) -> FieldTest:
     kind = f["type"]
     if kind in ("text", "textarea"):
         return _text(f)
@@ -218,7 +223,7 @@ def field_test(f: Mapping[str, Any], definition: Mapping[str, Any]) -> FieldTest
     if kind == "phone":
         return _pattern(MOBILE_E164)
     if kind == "region":
-        return _region(f)
+        return _region(known_regions)
     if kind == "email":
         return _email(f)
     if kind in ("photo", "signature"):
@@ -230,10 +235,14 @@ def field_test(f: Mapping[str, Any], definition: Mapping[str, Any]) -> FieldTest
     return _never
 
 
-def quick_acceptor(definition: Mapping[str, Any]) -> Acceptor:
+def quick_acceptor(
+    definition: Mapping[str, Any], known_regions: Callable[[str], bool] | None = None
+) -> Acceptor:
     """A predicate over a draft's values (no required-field check): True means the full check
-    finds no error; False means "ask the full check"."""
-    tests = {f["name"]: field_test(f, definition) for f in iter_fields(dict(definition))}
+    (given the same ``known_regions``) finds no error; False means "ask the full check"."""
+    tests = {
+        f["name"]: field_test(f, definition, known_regions) for f in iter_fields(dict(definition))
+    }
 
     def accept(values: Mapping[str, Any]) -> bool:
         today = dt.datetime.now(WITA).date()

@@ -1,47 +1,65 @@
 """The form catalogue the sync engine checks pushed values against (``sync.forms.FormRules``).
 
 Form definitions are versioned and never edited once stored, so every process may keep them
-in memory. Before each batch one small query compares the table's size and highest id with
-what this process holds and reloads only when they differ (a form published by another
-process, or a reset database). Drafts and edits in the plain shapes the field app sends are
-accepted by a quick test compiled per form (``form_fast``); the rest, and every submission,
-get the full check."""
+in memory. Before each batch one small query compares the size and bounds of the
+``form_definition`` and ``region`` tables with what this process holds; it reloads when they
+differ (a form published by another process, a region import, a reset database) and at least
+every ten minutes. A region value must name a village the server knows (when it knows any).
+Drafts and edits in the plain shapes the field app sends are accepted by a quick test compiled
+per form (``form_fast``); the rest, and every submission, get the full check."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
 from tortoise import connections
 
-from server.models import FormDefinition
+from server.models import FormDefinition, Region
 from server.services.form_fast import Acceptor, quick_acceptor
 from server.services.forms import validate_against_checked
 from sync.forms import FieldProblem
+
+SIGNATURE_SQL = (
+    "SELECT (SELECT COUNT(*) FROM form_definition) AS forms,"
+    " (SELECT MAX(id) FROM form_definition) AS top_form,"
+    " (SELECT COUNT(*) FROM region) AS regions,"
+    " (SELECT MIN(code) FROM region) AS low_region,"
+    " (SELECT MAX(code) FROM region) AS top_region"
+)
+# A region import that swaps codes one for one keeps the signature; reload now and then anyway.
+RELOAD_SECONDS = 600
 
 
 class FormCatalog:
     def __init__(self) -> None:
         self._forms: dict[tuple[str, int], dict[str, Any]] = {}
         self._quick: dict[tuple[str, int], Acceptor] = {}
-        self._signature: tuple[int, int] | None = None
+        self._signature: tuple[Any, ...] | None = None
+        self._regions: frozenset[str] = frozenset()
+        self._loaded_at = 0.0
 
     async def refresh(self) -> None:
-        (row,) = await connections.get("default").execute_query_dict(
-            "SELECT COUNT(*) AS n, MAX(id) AS top FROM form_definition"
+        (row,) = await connections.get("default").execute_query_dict(SIGNATURE_SQL)
+        signature = tuple(
+            row[k] for k in ("forms", "top_form", "regions", "low_region", "top_region")
         )
-        signature = (int(row["n"] or 0), int(row["top"] or 0))
-        if signature == self._signature:
+        stale = time.monotonic() - self._loaded_at > RELOAD_SECONDS
+        if signature == self._signature and not stale:
             return
         forms = await FormDefinition.all().values("version", "definition", "permit_type__code")
         self._forms = {
             (str(f["permit_type__code"]), int(f["version"])): f["definition"] for f in forms
         }
-        self._quick = {key: quick_acceptor(definition) for key, definition in self._forms.items()}
-        self._signature = signature
+        self._regions = frozenset(await Region.all().values_list("code", flat=True))
+        known = self._regions.__contains__ if self._regions else None
+        self._quick = {key: quick_acceptor(d, known) for key, d in self._forms.items()}
+        self._signature, self._loaded_at = signature, time.monotonic()
 
     def forget(self) -> None:
         self._forms, self._quick, self._signature = {}, {}, None
+        self._regions, self._loaded_at = frozenset(), 0.0
 
     def problems(
         self, permit_type: str, form_version: int, values: Mapping[str, Any], *, complete: bool
@@ -51,7 +69,12 @@ class FormCatalog:
             return None
         if not complete and self._quick[(permit_type, form_version)](values):
             return []
-        checked = validate_against_checked(definition, dict(values), partial=not complete)
+        checked = validate_against_checked(
+            definition,
+            dict(values),
+            known_region_codes=self._regions.__contains__ if self._regions else None,
+            partial=not complete,
+        )
         return [
             FieldProblem(name, issue.code, issue.id, issue.en)
             for name, issues in checked.errors.items()

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from server.models import Application, Role
+from server.models import Application, Region, Role
 from server.services import demo
 
 SHA = "ab" * 32
@@ -156,3 +156,20 @@ async def test_an_edit_with_a_bad_value_changes_nothing(push) -> None:  # type: 
     assert result["reason"] == "invalid_fields" and list(result["fields"]) == ["workers"]
     stored = await Application.get(id=record_id)
     assert stored.data["workers"] == 2 and stored.data["business_name"] == "Warung Berkah"
+
+
+async def test_region_values_must_name_a_village_the_server_knows(push) -> None:  # type: ignore[no-untyped-def]
+    from server import reference
+    from server.services import regions
+
+    await regions.import_rows(regions.read_csv(reference.DEMO_REGIONS_FILE))
+    known = await Region.filter(level=4).first().values_list("code", flat=True)
+    unknown = known[:-4] + "9999"
+    assert not await Region.exists(code=unknown)
+    made_up, real = await push(
+        create(1, {**complete_nib(), "business_region": unknown}),
+        create(2, {**complete_nib(), "business_region": known, "home_region": known}),
+    )
+    assert made_up["reason"] == "invalid_fields"
+    assert made_up["fields"]["business_region"][0]["code"] == "region_unknown"
+    assert real["status"] == "applied", real

@@ -21,13 +21,13 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from server import db  # noqa: E402
+from server import db, reference  # noqa: E402
 from server.models import Role  # noqa: E402
-from server.services import demo, devices, users  # noqa: E402
+from server.services import demo, devices, regions, users  # noqa: E402
 from server.settings import Settings  # noqa: E402
 
 SECRET = "bench-secret-" + "x" * 40
-AREA = "63.01"
+AREA = "63.71"  # Kota Banjarmasin: its demo villages are loaded, so region checks run
 
 
 def settings_for(data_dir: Path, database_url: str | None = None) -> Settings:
@@ -43,12 +43,13 @@ def settings_for(data_dir: Path, database_url: str | None = None) -> Settings:
 
 
 async def prepare(settings: Settings) -> str:
-    """Migrate, load the permit forms, create an officer with a tablet; returns the device
-    token."""
+    """Migrate, load the permit forms and demo regions, create an officer with a tablet;
+    returns the device token."""
     await db.migrate(settings)
     await db.close_db()
     await db.init_db(settings)
     await demo.load_permit_types()
+    await regions.import_rows(regions.read_csv(reference.DEMO_REGIONS_FILE))
     user = await users.create_user(
         "petugas_bench",
         "Bench-Password-2026",
@@ -115,6 +116,11 @@ def serve(settings: Settings) -> Iterator[str]:
             process.wait(timeout=10)
 
 
+VILLAGES = [
+    row.code
+    for row in regions.read_csv(reference.DEMO_REGIONS_FILE)
+    if row.code.startswith(AREA + ".") and row.code.count(".") == 3
+]
 FIRST = ["Siti", "Ahmad", "Rina", "Budi", "Nur", "Muhammad", "Dewi", "Rahmat", "Fitri", "Agus"]
 LAST = ["Rahmah", "Santoso", "Wati", "Hidayat", "Saputra", "Lestari", "Kurniawan", "Aini"]
 BUSINESS = ["Warung", "Bengkel", "Kios Pulsa", "Toko Kelontong", "Usaha Kue", "Penjahit"]
@@ -124,7 +130,7 @@ STREETS = ["Jl. Ahmad Yani", "Jl. Veteran", "Jl. Sungai Andai", "Jl. Pramuka", "
 def application(rng: random.Random, n: int) -> dict[str, Any]:
     """create_application args of about 1.5 KB of JSON, shaped like a real intake."""
     name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-    village = f"{AREA}.{rng.randint(1, 12):02d}.{2000 + rng.randint(1, 20)}"
+    village = rng.choice(VILLAGES)
 
     def photo(kind: str) -> dict[str, Any]:
         return {
@@ -137,7 +143,7 @@ def application(rng: random.Random, n: int) -> dict[str, Any]:
     day, month, year = rng.randint(1, 28), rng.randint(1, 12), rng.randint(60, 99)
     sex = rng.choice(["L", "P"])
     fields = {
-        "nik": f"6301{rng.randint(1, 12):02d}{day + (40 if sex == 'P' else 0):02d}{month:02d}"
+        "nik": f"6371{rng.randint(1, 5):02d}{day + (40 if sex == 'P' else 0):02d}{month:02d}"
         f"{year:02d}{rng.randint(1, 9999):04d}",
         "full_name": name,
         "sex": sex,

@@ -31,20 +31,22 @@ def _fields(value: Any, path: str, check_values: bool = True) -> dict[str, Any]:
         raise v.Invalid(path, f"must be an object, got {v.type_name(value)}")
     if len(value) > MAX_FIELDS:
         raise v.Invalid(path, f"has more than {MAX_FIELDS} fields")
-    valid = v.FIELD_NAME_RE.fullmatch
-    for name, item in value.items():
-        if name not in _VALID_NAMES:
-            if not valid(name):
-                raise v.Invalid(f"{path} key {name!r}", "is not a valid field name (a-z, 0-9, _)")
-            if len(_VALID_NAMES) < 4096:
-                _VALID_NAMES.add(name)
-        if not check_values:
-            continue
-        if type(item) is str:  # the common case, checked inline
-            if len(item) > MAX_VALUE_CHARS or "\x00" in item:
+    if not value.keys() <= _VALID_NAMES:
+        for name in value:
+            if name not in _VALID_NAMES:
+                if not v.FIELD_NAME_RE.fullmatch(name):
+                    raise v.Invalid(
+                        f"{path} key {name!r}", "is not a valid field name (a-z, 0-9, _)"
+                    )
+                if len(_VALID_NAMES) < 4096:
+                    _VALID_NAMES.add(name)
+    if check_values:
+        for name, item in value.items():
+            if type(item) is str:  # the common case, checked inline
+                if len(item) > MAX_VALUE_CHARS or "\x00" in item:
+                    _value(item, f"{path}.{name}")
+            elif isinstance(item, dict | list):
                 _value(item, f"{path}.{name}")
-        elif isinstance(item, dict | list):
-            _value(item, f"{path}.{name}")
     return value
 
 

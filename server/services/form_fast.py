@@ -61,7 +61,10 @@ def _text(f: Mapping[str, Any]) -> FieldTest:
         text = value.strip()
         return len(text) >= shortest and (pattern is None or pattern.fullmatch(text) is not None)
 
-    return test
+    def plain(value: Any, today: dt.date) -> bool:
+        return type(value) is str and len(value) <= longest and not control.search(value)
+
+    return test if shortest or pattern is not None else plain
 
 
 def _whole_number(f: Mapping[str, Any]) -> FieldTest:
@@ -79,7 +82,9 @@ def _rupiah(f: Mapping[str, Any]) -> FieldTest:
 
 
 def _date(f: Mapping[str, Any]) -> FieldTest:
-    bounds = {k: date_bound(f[k]) for k in ("min", "max") if k in f}
+    has_min, has_max = "min" in f, "max" in f
+    low = date_bound(f["min"]) if has_min else None  # None with has_*: "today"
+    high = date_bound(f["max"]) if has_max else None
 
     def test(value: Any, today: dt.date) -> bool:
         if type(value) is not str or not ISO_DAY.fullmatch(value):
@@ -88,10 +93,9 @@ def _date(f: Mapping[str, Any]) -> FieldTest:
             day = dt.date.fromisoformat(value)
         except ValueError:
             return False
-        return all(
-            (day >= (bound or today)) if k == "min" else (day <= (bound or today))
-            for k, bound in bounds.items()
-        )
+        if has_min and day < (low or today):
+            return False
+        return not has_max or day <= (high or today)
 
     return test
 

@@ -15,10 +15,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from tortoise import connections
+from tortoise.exceptions import DBConnectionError, OperationalError
 
 from server.models import FormDefinition, Region
 from server.services.form_fast import Acceptor, quick_acceptor
 from server.services.forms import validate_against_checked
+from sync.errors import Transient
 from sync.forms import FieldProblem
 
 SIGNATURE_SQL = (
@@ -41,6 +43,12 @@ class FormCatalog:
         self._loaded_at = 0.0
 
     async def refresh(self) -> None:
+        try:
+            await self._refresh()
+        except (OperationalError, DBConnectionError, OSError) as exc:
+            raise Transient() from exc  # the database is busy or away: the device retries
+
+    async def _refresh(self) -> None:
         (row,) = await connections.get("default").execute_query_dict(SIGNATURE_SQL)
         signature = tuple(
             row[k] for k in ("forms", "top_form", "regions", "low_region", "top_region")

@@ -289,3 +289,22 @@ async def test_service_errors_reach_other_callers_as_service_errors(make_user) -
     with pytest.raises(ServiceError) as missing:
         await sync_service.transition(staff, rid(9), "verifikasi")
     assert (missing.value.status, missing.value.code) == (404, "record_not_found")
+
+
+async def test_a_database_failure_while_reading_the_forms_is_503(
+    client: httpx.AsyncClient, device: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tortoise.exceptions import DBConnectionError
+
+    from server.services.form_rules import FormCatalog
+
+    async def away(self: FormCatalog) -> None:
+        raise DBConnectionError("connection refused")
+
+    sync_service.form_catalog.forget()
+    monkeypatch.setattr(FormCatalog, "_refresh", away)
+    response = await client.post("/api/sync/push", json=push_body(create(1)), headers=device)
+    assert response.status_code == 503 and int(response.headers["retry-after"]) > 0
+    monkeypatch.undo()
+    again = await client.post("/api/sync/push", json=push_body(create(1)), headers=device)
+    assert again.json()["results"] == [{"id": 1, "status": "applied"}]

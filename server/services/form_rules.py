@@ -56,13 +56,13 @@ class FormCatalog:
         stale = time.monotonic() - self._loaded_at > RELOAD_SECONDS
         if signature == self._signature and not stale:
             return
-        forms = await FormDefinition.all().values("version", "definition", "permit_type__code")
-        self._forms = {
-            (str(f["permit_type__code"]), int(f["version"])): f["definition"] for f in forms
-        }
-        self._regions = frozenset(await Region.all().values_list("code", flat=True))
-        known = self._regions.__contains__ if self._regions else None
-        self._quick = {key: quick_acceptor(d, known) for key, d in self._forms.items()}
+        rows = await FormDefinition.all().values("version", "definition", "permit_type__code")
+        regions = frozenset(await Region.all().values_list("code", flat=True))
+        forms = {(str(f["permit_type__code"]), int(f["version"])): f["definition"] for f in rows}
+        known = regions.__contains__ if regions else None
+        quick = {key: quick_acceptor(d, known) for key, d in forms.items()}
+        # swapped in together, after the last await, so a concurrent batch sees one state
+        self._forms, self._quick, self._regions = forms, quick, regions
         self._signature, self._loaded_at = signature, time.monotonic()
 
     def forget(self) -> None:

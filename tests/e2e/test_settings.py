@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from .conftest import Device, submit_nib
+from .conftest import Device, _photo, submit_nib, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -57,3 +57,37 @@ async def test_language_storage_export_and_logout(device: Device, demo_data, sma
     assert await device.idb("outbox") == []
     assert await device.idb("records") == []
     assert await device.idb("photos") == []
+
+
+async def test_a_full_disk_is_said_plainly_and_loses_nothing(
+    device: Device, demo_data, small_jpeg, tmp_path
+) -> None:
+    page = await device.open()
+    assert device.ctx
+    cdp = await device.ctx.new_cdp_session(page)
+    # Chromium applies a quota override only to an origin that holds nothing yet: a tablet
+    # with 3 MB free from the start, then photos until it is full.
+    origin = device.base.rstrip("/")
+    await cdp.send("Storage.overrideQuotaForOrigin", {"origin": origin, "quotaSize": 3_000_000})
+    await device.login()
+    await device.set_offline(True)
+    rec = await submit_nib(device, small_jpeg)
+    await device.goto_app("#/new/nib-umk")
+    await page.wait_for_selector("#app-form")
+    alert = page.locator("#toasts [role=alert]")
+    for n in range(40):
+        photo = _photo(tmp_path / f"IMG_{n}.jpg", 1600 + 8 * n, 1200)
+        await page.locator("[data-field=ktp_photo] input[type=file]").set_input_files(str(photo))
+        await wait_until(
+            page,
+            "(() => { const i = document.querySelector('[data-field=ktp_photo] .photo');"
+            " return !/Memproses|Processing/.test(i.textContent); })()",
+        )
+        if await alert.count():
+            break
+    else:
+        raise AssertionError("40 photos never filled a 3 MB quota")
+    assert "Penyimpanan perangkat penuh" in (await alert.first.text_content() or "")
+    records = await device.idb("records")
+    assert [r["id"] for r in records] == [rec["id"]]
+    assert len(await device.idb("outbox")) > 0

@@ -134,7 +134,7 @@ def apply_create(ctx: Context, args: CreateArgs) -> None:
                 f"Tracking code {args.tracking_code} is already used; "
                 "generate a new one and create the application again.",
             )
-        fields = _present(args.fields)
+        fields = {name: value for name, value in args.fields.items() if value is not None}
         record = Record(
             id=args.record_id,
             owner_user_id=ctx.actor.user_id,
@@ -161,7 +161,7 @@ def apply_create(ctx: Context, args: CreateArgs) -> None:
     if not same_application:
         raise Rejected("record_exists", f"Record id {args.record_id} is already used.")
     # A create of a record we already hold merges like an edit from an empty form.
-    ctx.check_form(existing, _present(args.fields), complete=False)
+    ctx.check_form(existing, args.fields, complete=False)
     _merge(ctx, existing, {name: (None, value) for name, value in args.fields.items()})
 
 
@@ -214,16 +214,11 @@ def _merge(ctx: Context, record: Record, changes: dict[str, tuple[Any, Any]]) ->
         ctx.save(record)
 
 
-def _present(values: dict[str, Any]) -> dict[str, Any]:
-    return {name: value for name, value in values.items() if value is not None}
-
-
 def apply_update(ctx: Context, args: UpdateArgs) -> None:
     record = ctx.record(args.record_id)
     _editable(record)
-    ctx.check_form(
-        record, _present({name: value for name, (_, value) in args.changes.items()}), complete=False
-    )
+    values = {name: value for name, (_, value) in args.changes.items()}
+    ctx.check_form(record, values, complete=False)
     _merge(ctx, record, args.changes)
 
 

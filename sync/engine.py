@@ -300,10 +300,9 @@ class Sync:
         return item.to_json()
 
     def _staff_values_fit(self, record: Record, values: dict[str, Any]) -> None:
-        present = {name: value for name, value in values.items() if value is not None}
         try:
             check_values(
-                self.forms, record.permit_type, record.form_version, present, complete=False
+                self.forms, record.permit_type, record.form_version, values, complete=False
             )
         except Rejected as exc:
             raise BadRequest(exc.reason, exc.message, fields=exc.fields) from None

@@ -54,8 +54,10 @@ def check_values(
     *,
     complete: bool,
 ) -> None:
-    """Raise ``Rejected`` (reason ``unknown_form`` or ``invalid_fields``) unless values fit."""
-    found = rules.problems(permit_type, form_version, values, complete=complete)
+    """Raise ``Rejected`` (reason ``unknown_form`` or ``invalid_fields``) unless values fit.
+    A ``None`` value clears its field and is not checked."""
+    present = {name: value for name, value in values.items() if value is not None}
+    found = rules.problems(permit_type, form_version, present, complete=complete)
     if found is None:
         raise Rejected(
             "unknown_form",

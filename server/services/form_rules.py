@@ -66,8 +66,7 @@ class FormCatalog:
         self._signature, self._loaded_at = signature, time.monotonic()
 
     def forget(self) -> None:
-        self._forms, self._quick, self._signature = {}, {}, None
-        self._regions, self._loaded_at = frozenset(), 0.0
+        self.__init__()  # type: ignore[misc]
 
     def problems(
         self, permit_type: str, form_version: int, values: Mapping[str, Any], *, complete: bool

@@ -97,3 +97,17 @@ async def test_the_app_takes_the_advisory_lock_another_machine_holds(  # type: i
         assert done.status_code == 204, done.text
     finally:
         await other_machine.close()
+
+
+async def test_an_exhausted_lock_pool_answers_423_and_the_owned_pool_closes() -> None:
+    locks = PgAdvisoryLocks.for_database(URL, max_connections=1)
+    try:
+        async with locks.hold(SHA):
+            with pytest.raises(UploadError) as refused:
+                async with locks.hold("cd" * 32, wait=0.1):  # another upload, no connection left
+                    pass
+            assert refused.value.status == 423
+    finally:
+        pool = locks.pool
+        await locks.close()
+    assert locks.pool is None and pool is not None and pool.is_closing()

@@ -23,7 +23,8 @@ sys.path.insert(0, str(ROOT))
 
 from server import db, reference  # noqa: E402
 from server.models import Role  # noqa: E402
-from server.services import demo, devices, regions, users  # noqa: E402
+from server.services.accounts import devices, users  # noqa: E402
+from server.services.reference import demo, regions  # noqa: E402
 from server.settings import Settings  # noqa: E402
 
 SECRET = "bench-secret-" + "x" * 40

@@ -24,7 +24,7 @@ from _common import AREA, application, prepare, run, serve, settings_for
 
 from server import db
 from server.models import Device, User
-from server.services.sync_store import TortoiseStore
+from server.services.applications.sync_store import TortoiseStore
 from server.settings import Settings
 from sync import Actor, Sync
 from sync import cursor as cursors

@@ -77,7 +77,7 @@ async def cmd_makemigrations(args: argparse.Namespace, settings: Settings) -> in
 
 
 async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from server.services import demo
+    from server.services.reference import demo
 
     async with database(settings):
         result = await demo.load(settings, password=os.environ.get("JEMPUT_DEMO_PASSWORD"))
@@ -95,7 +95,7 @@ def _read_password(args: argparse.Namespace) -> str:
 
 
 async def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
-    from server.services import users
+    from server.services.accounts import users
 
     async with database(settings):
         if args.user_command == "add":
@@ -124,7 +124,7 @@ async def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_regions(args: argparse.Namespace, settings: Settings) -> int:
-    from server.services import regions
+    from server.services.reference import regions
 
     rows = regions.read_directory(Path(args.directory))
     print(f"read {len(rows)} regions from {args.directory}")
@@ -142,7 +142,7 @@ async def cmd_regions(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_holidays(args: argparse.Namespace, settings: Settings) -> int:
-    from server.services import holidays
+    from server.services.reference import holidays
 
     async with database(settings):
         count = await holidays.import_file(Path(args.file))

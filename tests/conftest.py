@@ -20,7 +20,8 @@ from tortoise import Tortoise, connections
 from server import db as dbmod
 from server.app import create_app
 from server.models import Role, User
-from server.services import devices, sync_service, users
+from server.services.accounts import devices, users
+from server.services.applications import sync_service
 from server.settings import Settings
 from server.uploads.web import close as close_uploads
 

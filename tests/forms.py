@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.models import FormDefinition, PermitType
-from server.services.forms import check_definition
+from server.services.forms.values import check_definition
 
 
 def _field(name: str, field_type: str, label: str, **extra: Any) -> dict[str, Any]:

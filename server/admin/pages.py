@@ -9,7 +9,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server.models import Device, PermitType, Region, Role, User
-from server.services import devices, inbox, sessions, users
+from server.services.accounts import devices, sessions, users
+from server.services.applications import inbox
 from server.services.errors import ServiceError, TooManyRequests
 from server.settings import LANGUAGES
 from server.web.auth import (

@@ -7,7 +7,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from server.models import Device, User
-from server.services import devices, users
+from server.services.accounts import devices, users
 from server.web.auth import client_key, require_device
 from server.web.bodies import read_json, require_str
 

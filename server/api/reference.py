@@ -4,7 +4,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from server.services import reference
+from server.services.reference import catalog as reference
 from server.web.auth import require_device
 
 

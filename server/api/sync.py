@@ -10,8 +10,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from server.models import Role
-from server.services import audit, sync_service
-from server.services.sync_sql import parse_body
+from server.services import audit
+from server.services.applications import sync_service
+from server.services.applications.sync_sql import parse_body
 from server.web.auth import check_csrf, require_device, require_staff
 from server.web.bodies import read_body, read_json
 from server.web.errors import ApiError

@@ -1,9 +1,9 @@
 """Permit applications and the sync bookkeeping around them.
 
-Rows here are written by ``server.services.sync_store`` (set-based SQL inside one transaction
-per push), so every change carries a ``change_seq`` from ``SyncCounter``. Other code reads these
-models freely but changes applications only through the sync services, or devices would never
-hear about the change.
+Rows here are written by ``server.services.applications.sync_store`` (set-based SQL inside
+one transaction per push), so every change carries a ``change_seq`` from ``SyncCounter``.
+Other code reads these models freely but changes applications only through the sync
+services, or devices would never hear about the change.
 
 Ids of users, devices and sync clients are kept as text: the sync core treats them as opaque."""
 

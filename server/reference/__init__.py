@@ -22,8 +22,8 @@ def holiday_files() -> list[Path]:
 
 
 def load_permit_types() -> list[dict[str, Any]]:
-    """Every shipped permit type, sorted by code, checked by server.services.forms."""
-    from server.services.forms import check_permit_type
+    """Every shipped permit type, sorted by code, checked by server.services.forms.values."""
+    from server.services.forms.values import check_permit_type
 
     return [
         check_permit_type(json.loads(path.read_text(encoding="utf-8")))

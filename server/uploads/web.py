@@ -1,5 +1,5 @@
 """The upload component wired into the application: device or staff credentials, the
-database index (server.services.files), and serving files to staff. Listed in
+database index (server.services.applications.files), and serving files to staff. Listed in
 server.app.ROUTE_MODULES; built lazily per app from ``app.state.settings``."""
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from server.models import Device, User
-from server.services import audit, files
+from server.services import audit
+from server.services.applications import files
 from server.services.errors import ServiceError
 from server.settings import Settings
 from server.uploads.checks import make_thumbnail

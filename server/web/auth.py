@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.models import Device, Role, StaffSession, User
-from server.services import devices, sessions
+from server.services.accounts import devices, sessions
 from server.services.errors import Forbidden, Unauthorized
 from server.settings import Settings
 from server.web.i18n import gettext as _

@@ -15,7 +15,7 @@ import pytest
 from playwright.async_api import BrowserContext, Page, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
-from server.services import demo
+from server.services.reference import demo
 from server.settings import Settings
 from tests.conftest import TEST_PASSWORD
 

@@ -8,7 +8,7 @@ import pytest
 
 from server.models import Application, User
 from server.models import Device as DeviceRow
-from server.services import devices
+from server.services.accounts import devices
 
 from .conftest import TEST_PASSWORD, Device, submit_nib, sync_now, wait_until
 

@@ -8,7 +8,7 @@ import pytest
 from playwright.async_api import Route
 
 from server.models import Application, SyncClient, SyncConflict, User
-from server.services import sync_service
+from server.services.applications import sync_service
 
 from .conftest import Device, state_of, submit_nib, sync_now
 

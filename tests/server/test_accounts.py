@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from server.models import AuditEvent, Role, StaffSession
-from server.services import users
+from server.services.accounts import users
+from server.services.accounts.passwords import WeakPassword
 from server.services.errors import Conflict, ServiceError
-from server.services.passwords import WeakPassword
 from server.web.auth import SESSION_COOKIE, START_PAGES
 from tests.conftest import TEST_PASSWORD, staff_login
 

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from server.models import Holiday
-from server.services.calendar import add_working_days, due_date, working_days_between
+from server.services.reference.calendar import add_working_days, due_date, working_days_between
 
 KEMERDEKAAN = date(2026, 8, 17)  # a Monday
 

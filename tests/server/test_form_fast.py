@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server import reference
-from server.services.form_definitions import iter_fields
-from server.services.form_fast import field_test, quick_acceptor
-from server.services.forms import validate_against_checked
+from server.services.forms.definitions import iter_fields
+from server.services.forms.fast import field_test, quick_acceptor
+from server.services.forms.values import validate_against_checked
 
 DEFINITIONS = [form for p in reference.load_permit_types() for form in p["forms"]]
 FIELDS = [(d, f) for d in DEFINITIONS for f in iter_fields(d)]

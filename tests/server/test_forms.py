@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server import reference
-from server.services.forms import (
+from server.services.forms.validation import parse_email, parse_phone, parse_region_code
+from server.services.forms.values import (
     FIELD_TYPES,
     FormDefinitionError,
     check_definition,
@@ -24,7 +25,6 @@ from server.services.forms import (
     permit_type_problems,
     validate_values,
 )
-from server.services.validation import parse_email, parse_phone, parse_region_code
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED_REGIONS = ROOT / ".." / "shared" / "data" / "wilayah-63"

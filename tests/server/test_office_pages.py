@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from server.models import Role
-from server.services import sync_service
+from server.services.applications import sync_service
 from tests.conftest import staff_login
 
 

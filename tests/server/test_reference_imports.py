@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from server.models import Holiday, Region
-from server.services import holidays, regions
 from server.services.errors import ServiceError
+from server.services.reference import holidays, regions
 
 
 async def test_import_kalimantan_selatan(db, shared_regions):

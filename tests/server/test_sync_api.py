@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from server.models import Application, AuditEvent, Role, SyncClient
-from server.services import sync_service
+from server.services.applications import sync_service
 from server.services.errors import ServiceError
 from tests.conftest import staff_login
 from tests.sync.golden import load, scenarios
@@ -296,7 +296,7 @@ async def test_a_database_failure_while_reading_the_forms_is_503(
 ) -> None:
     from tortoise.exceptions import DBConnectionError
 
-    from server.services.form_rules import FormCatalog
+    from server.services.forms.rules import FormCatalog
 
     async def away(self: FormCatalog) -> None:
         raise DBConnectionError("connection refused")

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from server.models import Application, Region, Role
-from server.services import demo
+from server.services.reference import demo
 
 SHA = "ab" * 32
 
@@ -160,7 +160,7 @@ async def test_an_edit_with_a_bad_value_changes_nothing(push) -> None:  # type: 
 
 async def test_region_values_must_name_a_village_the_server_knows(push) -> None:  # type: ignore[no-untyped-def]
     from server import reference
-    from server.services import regions
+    from server.services.reference import regions
 
     await regions.import_rows(regions.read_csv(reference.DEMO_REGIONS_FILE))
     known = await Region.filter(level=4).first().values_list("code", flat=True)

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from server.services.sync_store import TortoiseStore
+from server.services.applications.sync_store import TortoiseStore
 from server.settings import Settings
 from sync import Actor, Sync
 from sync.store import WriteTx

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from server.models import Blob, MutationResult, SyncPushLog
-from server.services.sync_store import TortoiseStore
+from server.services.applications.sync_store import TortoiseStore
 from server.settings import Settings
 from sync import Actor, Sync
 from tests.sync.contract import StoreContract

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.services.validation import (
+from server.services.forms.validation import (
     PROVINCE_CODES,
     build_nik,
     format_phone,

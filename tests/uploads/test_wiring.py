@@ -14,7 +14,8 @@ import pytest
 from PIL import Image
 
 from server.models import Application, Blob, Role, Upload
-from server.services import devices, files
+from server.services.accounts import devices
+from server.services.applications import files
 from server.settings import Settings
 from server.uploads.storage import LocalDiskStorage, UploadInfo
 from server.uploads.web import cleanup

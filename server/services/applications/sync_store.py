@@ -16,7 +16,7 @@ from typing import Any
 from tortoise.exceptions import DBConnectionError, IntegrityError, OperationalError
 from tortoise.transactions import in_transaction
 
-from server.services.sync_sql import Sql, dump, load, load_nullable, when
+from server.services.applications.sync_sql import Sql, dump, load, load_nullable, when
 from sync.errors import StorageRefused, Transient
 from sync.model import (
     Actor,

@@ -11,7 +11,8 @@ from tortoise.transactions import in_transaction
 
 from server import reference
 from server.models import FormDefinition, Office, PermitType, Role, User
-from server.services import holidays, regions, users
+from server.services.accounts import users
+from server.services.reference import holidays, regions
 from server.settings import Settings
 
 DEMO_USERS = [

@@ -18,8 +18,8 @@ from tortoise import connections
 from tortoise.exceptions import DBConnectionError, OperationalError
 
 from server.models import FormDefinition, Region
-from server.services.form_fast import Acceptor, quick_acceptor
-from server.services.forms import validate_against_checked
+from server.services.forms.fast import Acceptor, quick_acceptor
+from server.services.forms.values import validate_against_checked
 from sync.errors import Transient
 from sync.forms import FieldProblem
 

@@ -15,8 +15,9 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from server.services.form_definitions import DEFAULT_MAX_LENGTH, date_bound, iter_fields
-from server.services.forms import (
+from server.services.forms.definitions import DEFAULT_MAX_LENGTH, date_bound, iter_fields
+from server.services.forms.validation import EMAIL_RE
+from server.services.forms.values import (
     GPS_KEYS,
     IMAGE_KEYS,
     IMAGE_OPTIONAL_KEYS,
@@ -24,7 +25,6 @@ from server.services.forms import (
     MAX_IMAGE_BYTES,
     WITA,
 )
-from server.services.validation import EMAIL_RE
 
 FieldTest = Callable[[Any, dt.date], bool]
 Acceptor = Callable[[Mapping[str, Any]], bool]

@@ -3,7 +3,7 @@
 ``validate_values`` returns the cleaned values plus per-field errors (refuse) and warnings
 (accept, flag for a person), each an ``Issue`` with a code and Indonesian and English
 messages. Used by the sync server for rejection reasons and by the back office. The
-definition format and its checks live in ``server.services.form_definitions`` and are
+definition format and its checks live in ``server.services.forms.definitions`` and are
 re-exported here.
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from server.services import validation as v
-from server.services.form_definitions import (
+from server.services.forms import validation as v
+from server.services.forms.definitions import (
     DEFAULT_MAX_LENGTH,
     FIELD_TYPES,
     ISO_DATE,
@@ -31,7 +31,7 @@ from server.services.form_definitions import (
     iter_fields,
     permit_type_problems,
 )
-from server.services.validation import Issue, RegionLookup
+from server.services.forms.validation import Issue, RegionLookup
 
 WITA = dt.timezone(dt.timedelta(hours=8))
 DEFAULT_MAX_ACCURACY_M = 100.0

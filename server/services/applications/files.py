@@ -18,7 +18,7 @@ from typing import Any
 
 import server.models as models
 from server.models import Blob, Role, Upload, User
-from server.services import sync_service
+from server.services.applications import sync_service
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,8 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from server.models import LoginAttempt, Office, Role, User
-from server.services import audit, passwords, sessions
+from server.services import audit
+from server.services.accounts import passwords, sessions
 from server.services.errors import Conflict, NotFound, ServiceError, TooManyRequests
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")

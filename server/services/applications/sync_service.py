@@ -11,9 +11,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from server.models import Device, User
+from server.services.applications.sync_store import TortoiseStore
 from server.services.errors import ServiceError
-from server.services.form_rules import FormCatalog
-from server.services.sync_store import TortoiseStore
+from server.services.forms.rules import FormCatalog
 from sync import Actor, Sync
 from sync.engine import MISSING
 from sync.errors import SyncError

@@ -5,7 +5,7 @@ duplicate names, choices without options, dangling references…) as ``Problem``
 a code and Indonesian and English messages; ``check_definition`` raises
 ``FormDefinitionError`` with that list. ``permit_type_problems``/``check_permit_type`` do the
 same for a permit type (server/reference/permit_types/*.json). Values are checked in
-``server.services.forms``.
+``server.services.forms.values``.
 
 Settings beyond name/type/label/required (any field may also have ``help``/``placeholder``
 labels; any other key is refused so typos surface):

@@ -11,7 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from server.services.errors import ServiceError
 
 MIN_LENGTH = 8
-_COMMON_FILE = Path(__file__).resolve().parent.parent / "reference" / "common-passwords.txt"
+_COMMON_FILE = Path(__file__).resolve().parents[2] / "reference" / "common-passwords.txt"
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 # Computed once so that checking an unknown username costs the same as a real one.

@@ -26,7 +26,7 @@ form_catalog = FormCatalog()
 def engine() -> Sync:
     global _engine
     if _engine is None:
-        _engine = Sync(TortoiseStore(), forms=form_catalog)
+        _engine = Sync(TortoiseStore(), forms=form_catalog, region_of=form_catalog.region_of)
     return _engine
 
 

@@ -12,12 +12,12 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Application',
             name='issued_reference',
-            field=fields.CharField(default='', max_length=64),
+            field=fields.CharField(default='', db_default='', max_length=64),
         ),
         ops.AddField(
             model_name='Application',
             name='permit_file_sha256',
-            field=fields.CharField(default='', max_length=64),
+            field=fields.CharField(default='', db_default='', max_length=64),
         ),
         ops.AddField(
             model_name='Application',
@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Application',
             name='sla_state',
-            field=fields.CharField(default='', max_length=10),
+            field=fields.CharField(default='', db_default='', max_length=10),
         ),
         ops.AddIndex(
             model_name='Application',

@@ -33,11 +33,11 @@ class Application(Model):
     change_seq = fields.BigIntField(unique=True)
     deleted = fields.BooleanField(default=False)
     # What the issuing system gave (an NIB is 13 digits) and the permit PDF, when issued.
-    issued_reference = fields.CharField(max_length=64, default="")
-    permit_file_sha256 = fields.CharField(max_length=64, default="")
+    issued_reference = fields.CharField(max_length=64, default="", db_default="")
+    permit_file_sha256 = fields.CharField(max_length=64, default="", db_default="")
     # The SLA clock as of the last status move (server/services/applications/sla.py keeps
     # these in step, so the overdue filter is one indexed comparison).
-    sla_state = fields.CharField(max_length=10, default="")
+    sla_state = fields.CharField(max_length=10, default="", db_default="")
     sla_started_at = fields.DatetimeField(null=True)
     sla_due = fields.DateField(null=True)
     sla_finished_at = fields.DatetimeField(null=True)

@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 
 from server.db import is_transient_db_error
 from server.services.applications.sync_sql import Sql, dump, load, load_nullable, when
+from server.services.citizen.links import token_hash
 from sync.errors import StorageRefused, Transient
 from sync.model import (
     Actor,
@@ -38,7 +39,7 @@ StatusHook = Callable[[Sql, list[str]], Awaitable[None]]
 
 APP_COLUMNS = (
     "id, owner_user_id, created_by_client, permit_type, form_version, tracking_code, "
-    "status_token, status, data, corrections, files, region_code, captured_at, created_at, "
+    "status_token_hash, status, data, corrections, files, region_code, captured_at, created_at, "
     "updated_at, version, change_seq, deleted"
 )
 APP_UPDATE = (
@@ -138,7 +139,7 @@ def _record(row: dict[str, Any]) -> Record:
         permit_type=row["permit_type"],
         form_version=row["form_version"],
         tracking_code=row["tracking_code"],
-        status_token=row["status_token"],
+        status_token="",  # only its hash is stored (server.services.citizen.links)
         status=row["status"],
         fields=load(row["data"]),
         corrections=load(row["corrections"]),
@@ -333,7 +334,7 @@ async def _save_records(sql: Sql, batch: Batch) -> None:
                 r.permit_type,
                 r.form_version,
                 r.tracking_code,
-                r.status_token,
+                token_hash(r.status_token) if r.status_token else "",
                 r.status,
                 dump(r.fields),
                 dump(r.corrections),

@@ -215,6 +215,7 @@ export class Store {
           };
         }
         if (r.status === "conflict") rec.conflict_pending = true;
+        if (r.status === "applied" && m.name === "create_application") rec.accepted = true;
         rec.last_ack = { id: r.id, status: r.status };
         await records.put(rec);
       }
@@ -310,8 +311,9 @@ export class Store {
   }
 
   /**
-   * A reset: forget the local copy of server data (never the outbox, drafts, or records
-   * with queued changes). Records the full pull does not bring back are removed at the end.
+   * A reset: forget the local copy of server data (never the outbox, drafts, records with
+   * queued changes, or records the server never took, such as a refused application).
+   * Records the full pull does not bring back are removed at the end.
    */
   async beginReset() {
     const tx = this.db.transaction(["records", "outbox", "conflicts", "meta"], "readwrite");
@@ -319,7 +321,9 @@ export class Store {
       await tx.objectStore("conflicts").clear();
       const pendingIds = new Set((await tx.objectStore("outbox").getAll()).map((m) => m.record_id));
       for (const rec of await tx.objectStore("records").getAll()) {
-        if (!rec.draft && !pendingIds.has(rec.id)) await tx.objectStore("records").put({ ...rec, reset_stale: true });
+        const heldByServer = rec.server || rec.accepted;
+        if (!rec.draft && !pendingIds.has(rec.id) && heldByServer)
+          await tx.objectStore("records").put({ ...rec, reset_stale: true });
       }
       await tx.objectStore("meta").put(null, "cursor");
       await tx.objectStore("meta").put(true, "resetting");
@@ -371,14 +375,15 @@ export class Store {
     await tx.done;
   }
 
-  /** Photos whose record and attach_file the server has acknowledged, not yet uploaded. */
+  /** Photos whose record (accepted) and attach_file the server has acknowledged, not yet uploaded. */
   async pendingUploads() {
     const photos = await this.db.getAll("photos");
     const out = [];
     for (const p of photos) {
       if (p.uploaded || p.upload_error || !p.record_id) continue;
       const rec = await this.getRecord(p.record_id);
-      if (!rec || rec.draft || !rec.created) continue;
+      // only once the server has taken the application: a refused one would leave orphan files
+      if (!rec || rec.draft || !rec.created || !(rec.accepted || rec.server)) continue;
       const inRecord = fileValues(rec.fields).some((f) => f.sha256 === p.sha256);
       if (!inRecord) continue;
       const pending = await this.pendingFor(p.record_id);

@@ -157,6 +157,33 @@ test("a form refusal keeps the per-field reasons in both languages on the record
   assert.equal(held.status, "diterima");
 });
 
+test("photos of an application the server refuses wait on the device; after the fix they upload", async () => {
+  const { store, server, engine } = await setup();
+  const uploaded = [];
+  engine.uploader = {
+    uploadAll: async () => {
+      for (const p of await store.pendingUploads()) {
+        uploaded.push(p.sha256);
+        await store.markUploaded(p.sha256);
+      }
+    },
+  };
+  const photo = { sha256: "f".repeat(64), kind: "ktp", content_type: "image/jpeg", size: 10 };
+  server.refusedFields = { nik: { code: "nik_length", id: "NIK harus 16 angka.", en: "An NIK has 16 digits." } };
+  const rec = newRecord({ nik: "12345", ktp_photo: photo });
+  await store.putPhoto({ ...photo, record_id: rec.id, blob: new Uint8Array([1]) });
+  await store.submitNew(rec);
+  await engine.sync();
+  assert.equal(await stateOf(store, rec.id), "failed");
+  assert.deepEqual(uploaded, [], "no file for an application the server does not have");
+  assert.equal((await store.pendingUploads()).length, 0);
+
+  server.refusedFields = {};
+  await store.editFields(rec.id, { ...rec.fields, nik: "6371054512900002" });
+  await engine.sync();
+  assert.deepEqual(uploaded, [photo.sha256]);
+});
+
 test("a mutation gap renumbers the queue from what the server expects", async () => {
   const { store, server, engine } = await setup();
   await store.setMeta("next_mutation_id", 40);
@@ -337,7 +364,7 @@ test("a photo the server refuses for good is shown on its record until it is rep
   const rec = newRecord({ full_name: "A", ktp_photo: bad });
   await store.putPhoto({ ...bad, record_id: rec.id, blob: new Uint8Array([1]) });
   await store.submitNew(rec);
-  await store.ackPush({ last_mutation_id: 3, results: [] });
+  await store.ackPush({ last_mutation_id: 3, results: [{ id: 1, status: "applied" }] });
   assert.equal((await store.pendingUploads()).length, 1);
   await store.markUploadFailed(bad.sha256, "Berkas bukan gambar JPEG.");
   assert.equal((await store.pendingUploads()).length, 0, "not retried forever");

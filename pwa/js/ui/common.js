@@ -5,7 +5,7 @@ import { recordState } from "../../core/records.js";
 
 export function stateOf(summary, rec) {
   const refused = summary.refused?.get(rec.id);
-  if (refused && !rec.draft && !rec.failure) rec.failure = { mutation: "upload", reason: refused };
+  if (refused && !rec.draft && !rec.failure) rec.failure = { mutation: "upload", reason: "upload", message: refused };
   return recordState(rec, {
     pending: summary.pending.get(rec.id) || 0,
     uploads: summary.uploads.get(rec.id) || 0,
@@ -13,10 +13,8 @@ export function stateOf(summary, rec) {
   });
 }
 
-export function badge(state, rec) {
-  const text = t(`state.${state}`);
-  const reason = state === "failed" && rec?.failure ? `: ${rec.failure.reason}` : "";
-  return h("span", { class: `badge badge-${state}`, dataset: { state } }, text + reason);
+export function badge(state) {
+  return h("span", { class: `badge badge-${state}`, dataset: { state } }, t(`state.${state}`));
 }
 
 export function applicantName(rec) {

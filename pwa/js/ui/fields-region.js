@@ -3,6 +3,8 @@ import { t } from "../i18n.js";
 import { h, uid } from "../dom.js";
 import { shell, showMessages, requiredCheck } from "./field-shell.js";
 
+const depth = (code) => code.split(".").length;
+
 export function region(def, ctx) {
   const id = uid(def.name);
   const regions = ctx.regions;
@@ -12,10 +14,14 @@ export function region(def, ctx) {
     mk(`${id}-2`, t("region.district")),
     mk(`${id}-3`, t("region.village")),
   ];
+  // Each list offers its own level only (regency, district, village), and only under the
+  // level above it once that is chosen.
   const fill = (select, parent, placeholder) => {
+    const level = sel.indexOf(select) + 2;
+    const options = parent ? (regions.children.get(parent) || []).filter((r) => depth(r.code) === level) : [];
     select.replaceChildren(
       h("option", { value: "" }, placeholder),
-      ...(regions.children.get(parent) || []).map((r) => h("option", { value: r.code }, r.name)),
+      ...options.map((r) => h("option", { value: r.code }, r.name)),
     );
     select.disabled = select.options.length <= 1;
   };
@@ -73,7 +79,6 @@ export function regionIndex(regions) {
     children.get(p).push(r);
   }
   for (const list of children.values()) list.sort((a, b) => a.name.localeCompare(b.name, "id"));
-  const depth = (c) => c.split(".").length;
   const regencies = (regions || []).filter((r) => depth(r.code) === 2);
   const root = regencies.length ? parentOf(regencies[0]) : null;
   return {

@@ -6,6 +6,8 @@ import { statusToken, trackingCode, uuid } from "../../core/ids.js";
 import { makeField, regionIndex } from "./fields.js";
 import { latestVersion, permitTypes, stateOf } from "./common.js";
 import { correctionNotes } from "../../core/records.js";
+import { checkValues } from "../../core/formcheck.js";
+import { showProblems } from "./problems.js";
 import { requestBackgroundSync } from "../sync-client.js";
 import { refreshHeader } from "./header.js";
 import { setLeaveGuard, showError } from "../app.js";
@@ -114,17 +116,33 @@ export async function render(root, { params, hash, store }) {
     }
     return out;
   };
-  const validate = () => {
+  // The field's own live checks, then the server's rules on the whole application (the same
+  // definition): nothing the server would refuse gets a receipt.
+  const validate = (values, complete) => {
     let first = null;
+    const failed = new Set();
     for (const f of fields.values()) {
       const r = f.check();
-      if (r.errors.length && !first) first = f;
+      if (r.errors.length) {
+        failed.add(f.name);
+        first = first || f;
+      }
+    }
+    const knownRegion = regions.byCode.size ? (code) => regions.byCode.has(code) : null;
+    const verdict = checkValues(def, values, { complete, knownRegion });
+    for (const [name, problems] of Object.entries(verdict.errors)) {
+      const f = fields.get(name);
+      if (!f || failed.has(name)) continue;
+      showProblems(f, problems);
+      first = first || f;
     }
     if (consent && !consent.checked) first = first || { el: consent.closest("section") };
     if (first) {
       first.el.scrollIntoView({ block: "center" });
       first.el.querySelector("input,select,textarea,button")?.focus({ preventScroll: true });
-      toast(consent && !consent.checked ? t("notice.required") : t("form.fix_errors"), { kind: "error" });
+      toast(first.el === consent?.closest("section") ? t("notice.required") : t("form.fix_errors"), {
+        kind: "error",
+      });
       return false;
     }
     return true;
@@ -141,7 +159,7 @@ export async function render(root, { params, hash, store }) {
         });
         toast(t("form.saved_draft"));
       } else {
-        if (!validate()) return;
+        if (!validate(values, action !== "edit")) return;
         if (action === "submit") {
           await store.submitNew({ ...record, fields: values, consent_at: new Date().toISOString() });
         } else if (action === "resubmit") {

@@ -70,8 +70,9 @@ export async function refreshHeader() {
     return;
   }
   const s = await store.summary();
+  // A refused application's photos wait for the officer's fix, not for a sync.
   const waiting = s.records.filter(
-    (r) => !r.draft && (s.pending.get(r.id) || 0) + (s.uploads.get(r.id) || 0) > 0,
+    (r) => !r.draft && ((s.pending.get(r.id) || 0) > 0 || (!r.failure && (s.uploads.get(r.id) || 0) > 0)),
   ).length;
   const last = await store.getMeta("last_sync_at");
   const parts = [t("sync.waiting", { n: waiting })];

@@ -7,6 +7,7 @@ import { requestBackgroundSync } from "../sync-client.js";
 import { formatRupiah } from "../../core/rupiah.js";
 import { displayPhone } from "../../core/phone.js";
 import { regionIndex } from "./fields.js";
+import { problemText } from "./problems.js";
 import { CANCELLABLE_STATUSES, EDITABLE_STATUSES, correctionNotes } from "../../core/records.js";
 
 export async function render(root, { params, store }) {
@@ -41,22 +42,9 @@ export async function render(root, { params, store }) {
   if (rec.server?.status) fact(t("record.office_status"), statusLabel(rec.server.status));
   if (pending) fact(t("record.pending"), String(pending));
   if (uploads) fact(t("record.uploads"), String(uploads));
-  if (rec.failure)
-    fact(
-      t("record.failure"),
-      `${rec.failure.message || rec.failure.reason} (${rec.failure.mutation}: ${rec.failure.reason})`,
-    );
   fact(t("record.updated"), dateTime(rec.updated_at));
   root.append(facts);
-  if (rec.failure?.fields) {
-    const problems = h("ul", { id: "failure-fields" });
-    for (const [name, issues] of Object.entries(rec.failure.fields))
-      for (const issue of issues)
-        problems.append(
-          h("li", { dataset: { field: name } }, `${fieldLabel(def, name) || name}: ${pick({ id: issue.id, en: issue.en })}`),
-        );
-    root.append(problems);
-  }
+  if (rec.failure) root.append(failureCard(rec, def));
 
   if (state === "correction") {
     root.append(
@@ -157,6 +145,36 @@ export async function render(root, { params, store }) {
     data.append(h("h3", {}, pick(s.title)), dl);
   }
   root.append(data);
+}
+
+/** Why the server refused this record, in the officer's language: each field named, and the
+ * way to fix it. */
+function failureCard(rec, def) {
+  const { reason, fields } = rec.failure;
+  const known = t(`failure.${reason}`);
+  const card = h(
+    "section",
+    { class: "card card-warn", id: "failure", dataset: { reason } },
+    h("h2", {}, t("record.failure")),
+    h("p", { id: "failure-reason" }, known === `failure.${reason}` ? t("failure.other", { reason }) : known),
+  );
+  if (fields) {
+    const list = h("ul", { id: "failure-fields" });
+    for (const [name, issues] of Object.entries(fields))
+      for (const issue of issues)
+        list.append(
+          h("li", { dataset: { field: name } }, h("strong", {}, `${fieldLabel(def, name)}: `), problemText(issue)),
+        );
+    card.append(list);
+  }
+  const fixable = ["invalid_fields", "unknown_form", "upload"].includes(reason) || fields;
+  if (fixable) {
+    card.append(
+      h("p", { class: "hint" }, t(reason === "upload" ? "failure.fix_upload" : "failure.fix_hint")),
+      h("a", { class: "btn btn-primary", href: `#/edit/${rec.id}`, id: "fix-failure" }, t("failure.fix")),
+    );
+  }
+  return card;
 }
 
 export function statusLabel(status) {

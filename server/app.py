@@ -25,6 +25,7 @@ from server.web import i18n
 from server.web.auth import LANGUAGE_COOKIE, LoginRequired
 from server.web.errors import EXCEPTION_HANDLERS
 from server.web.security import SecurityHeadersMiddleware
+from server.web.timeouts import BodyTimeoutMiddleware
 
 HERE = Path(__file__).resolve().parent
 
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
             Middleware(SecurityHeadersMiddleware, hsts=settings.production),
             Middleware(LanguageMiddleware, settings=settings),
             Middleware(GZipMiddleware, minimum_size=800),
+            Middleware(BodyTimeoutMiddleware, seconds=settings.body_timeout_seconds),
         ],
         exception_handlers={**EXCEPTION_HANDLERS, LoginRequired: redirect_to_login},
         lifespan=lifespan,

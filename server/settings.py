@@ -40,6 +40,7 @@ class Settings:
     login_max_failures: int = 5
     login_window_seconds: int = 900
     upload_locks: str = "file"  # "file" (one machine) or "postgres" (machines sharing one DB)
+    body_timeout_seconds: int = 60  # longest wait for the next piece of a request body
 
     @property
     def is_sqlite(self) -> bool:
@@ -104,6 +105,7 @@ class Settings:
             sync_max_batch=_int(env, "SYNC_MAX_BATCH", cls.sync_max_batch),
             sync_max_body_bytes=_int(env, "SYNC_MAX_BODY_BYTES", cls.sync_max_body_bytes),
             upload_locks=upload_locks,
+            body_timeout_seconds=_int(env, "BODY_TIMEOUT_SECONDS", cls.body_timeout_seconds),
         )
 
 

@@ -26,7 +26,7 @@ async def thing(request: Request) -> Response:
 
 def make_app() -> Starlette:
     env = jinja2.Environment(
-        loader=jinja2.DictLoader({"thing.html": "<p>{{ name }} {{ when.year }}</p>"}),
+        loader=jinja2.DictLoader({"thing.html": "<p>{{ id }} {{ name }} {{ when.year }}</p>"}),
         autoescape=True,
     )
     app = Starlette(routes=twin_routes("/things/{id}", thing))

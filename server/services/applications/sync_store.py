@@ -17,6 +17,7 @@ from typing import Any
 from tortoise.exceptions import DBConnectionError, IntegrityError, OperationalError
 from tortoise.transactions import in_transaction
 
+from server.db import is_transient_db_error
 from server.services.applications import duplicates
 from server.services.applications.sync_sql import Sql, dump, load, load_nullable, when
 from sync.errors import StorageRefused, Transient
@@ -114,10 +115,7 @@ class TortoiseStore(Store):
 
 
 def _refused_data(exc: BaseException) -> bool:
-    """PostgreSQL's data errors (class 22: too long, bad encoding, out of range) will fail the
-    same way on every retry; connection and lock problems will not."""
-    cause = exc.__cause__
-    return str(getattr(cause, "sqlstate", "") or "").startswith("22")
+    return not is_transient_db_error(exc)
 
 
 async def _lock_counter(sql: Sql) -> dict[str, Any]:

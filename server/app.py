@@ -21,7 +21,7 @@ from starlette.templating import Jinja2Templates
 
 from server import db
 from server.settings import Settings
-from server.web import i18n
+from server.web import dates, i18n
 from server.web.auth import LANGUAGE_COOKIE, LoginRequired
 from server.web.errors import EXCEPTION_HANDLERS
 from server.web.security import SecurityHeadersMiddleware
@@ -37,6 +37,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "server.api.sync",
     "server.uploads.web",
     "server.admin.pages",
+    "server.public.status",
     "server.web.pwa",
 )
 
@@ -59,6 +60,9 @@ def build_templates(settings: Settings) -> Jinja2Templates:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["settings"] = settings
     env.globals["current_language"] = i18n.current_language.get
+    env.filters["local_datetime"] = lambda value: dates.local_datetime(value, settings.timezone)
+    env.filters["long_date"] = dates.long_date
+    env.filters["rupiah"] = dates.rupiah
     return templates
 
 

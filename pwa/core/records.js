@@ -47,6 +47,8 @@ export function mergePulled(local, server, pendingMutations) {
     permit_type: server.permit_type ?? base.permit_type,
     form_version: server.form_version ?? base.form_version,
     tracking_code: server.tracking_code ?? base.tracking_code,
+    // The token this tablet printed stays; a re-enrolled tablet takes the server's reprint token.
+    status_token: base.status_token || server.status_token || "",
     fields: { ...(server.fields || {}), ...kept },
     server: {
       version: server.version,

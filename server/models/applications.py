@@ -20,7 +20,7 @@ class Application(Model):
     permit_type = fields.CharField(max_length=32, db_index=True)
     form_version = fields.IntField()
     tracking_code = fields.CharField(max_length=20, unique=True)
-    status_token = fields.CharField(max_length=64)
+    status_token_hash = fields.CharField(max_length=64)  # sha256 hex; the tablet keeps the token
     status = fields.CharField(max_length=20, db_index=True)
     data = fields.JSONField(default=dict)  # the form's field values ("fields" on the wire)
     corrections = fields.JSONField(default=dict)

@@ -20,6 +20,7 @@ from tortoise.transactions import in_transaction
 from server.db import is_transient_db_error
 from server.services.applications import duplicates
 from server.services.applications.sync_sql import Sql, dump, load, load_nullable, when
+from server.services.citizen.links import token_hash
 from sync.errors import StorageRefused, Transient
 from sync.model import (
     Actor,
@@ -39,7 +40,7 @@ EffectWriter = Callable[[Sql, list[dict[str, Any]]], Awaitable[None]]
 
 APP_COLUMNS = (
     "id, owner_user_id, created_by_client, permit_type, form_version, tracking_code, "
-    "status_token, status, data, corrections, files, region_code, captured_at, created_at, "
+    "status_token_hash, status, data, corrections, files, region_code, captured_at, created_at, "
     "updated_at, version, change_seq, deleted, submitted_at, warnings, typed, nik, "
     "applicant_name, business_name, business_key, files_missing"
 )
@@ -140,7 +141,7 @@ def _record(row: dict[str, Any]) -> Record:
         permit_type=row["permit_type"],
         form_version=row["form_version"],
         tracking_code=row["tracking_code"],
-        status_token=row["status_token"],
+        status_token="",  # only its hash is stored (server.services.citizen.links)
         status=row["status"],
         fields=load(row["data"]),
         corrections=load(row["corrections"]),
@@ -337,7 +338,7 @@ async def _save_records(sql: Sql, batch: Batch) -> None:
                 r.permit_type,
                 r.form_version,
                 r.tracking_code,
-                r.status_token,
+                token_hash(r.status_token) if r.status_token else "",
                 r.status,
                 dump(r.fields),
                 dump(r.corrections),

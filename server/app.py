@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from server import db
+from server.services.applications import sync_service
 from server.settings import Settings
 from server.web import dates, i18n
 from server.web.auth import LANGUAGE_COOKIE, LoginRequired
@@ -101,6 +102,7 @@ class LanguageMiddleware:
 
 def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> Starlette:
     settings = settings or Settings.from_env()
+    sync_service.configure(settings.timezone)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -42,6 +42,15 @@ class Application(Model):
     business_name = fields.CharField(max_length=200, default="")
     business_key = fields.CharField(max_length=200, default="")  # normalised business name
     files_missing = fields.BooleanField(default=False)  # a referenced file has not arrived
+    # What the issuing system gave (an NIB is 13 digits) and the permit PDF, when issued.
+    issued_reference = fields.CharField(max_length=64, default="", db_default="")
+    permit_file_sha256 = fields.CharField(max_length=64, default="", db_default="")
+    # The SLA clock as of the last status move (server/services/applications/sla.py keeps
+    # these in step, so the overdue filter is one indexed comparison).
+    sla_state = fields.CharField(max_length=10, default="", db_default="")
+    sla_started_at = fields.DatetimeField(null=True)
+    sla_due = fields.DateField(null=True)
+    sla_finished_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "application"
@@ -55,6 +64,8 @@ class Application(Model):
             # Duplicate checks and NIK search.
             ("nik", "permit_type"),
             ("business_key", "region_code"),
+            # Overdue filter.
+            ("sla_state", "sla_due"),
         )
 
 

@@ -37,6 +37,7 @@ log = logging.getLogger("jemput.sync")
 
 BlobCheck = Callable[[Sql, set[str]], Awaitable[set[str]]]
 EffectWriter = Callable[[Sql, list[dict[str, Any]]], Awaitable[None]]
+StatusHook = Callable[[Sql, list[str]], Awaitable[None]]
 
 APP_COLUMNS = (
     "id, owner_user_id, created_by_client, permit_type, form_version, tracking_code, "
@@ -70,10 +71,12 @@ class TortoiseStore(Store):
         connection: str = "default",
         known_blobs: BlobCheck = arrived_blobs,
         effect_writers: dict[str, EffectWriter] | None = None,
+        after_status_moves: StatusHook | None = None,
     ) -> None:
         self.connection = connection
         self.check_blobs = known_blobs
         self.effect_writers = effect_writers or {}
+        self.after_status_moves = after_status_moves  # same transaction (SLA columns)
         self.fail_next_save = False  # tests: a transient failure at commit time
         self.refuse_value: str | None = None  # tests: refuse records holding this value
 
@@ -298,6 +301,9 @@ class _Write(WriteTx):
                 for c in batch.status_changes
             ],
         )
+        if batch.status_changes and self.store.after_status_moves is not None:
+            moved = list(dict.fromkeys(c.record_id for c in batch.status_changes))
+            await self.store.after_status_moves(self.sql, moved)
         await _save_results(self.sql, batch)
         if batch.client is not None:
             c = batch.client

@@ -7,7 +7,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0005_citizen')]
+    dependencies = [('models', '0006_workflow_sla')]
 
     initial = False
 

@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 
 from server.db import is_transient_db_error
 from server.services.applications.sync_sql import Sql, dump, load, load_nullable, when
+from server.services.citizen.links import token_hash
 from sync.errors import StorageRefused, Transient
 from sync.model import (
     Actor,
@@ -34,10 +35,11 @@ log = logging.getLogger("jemput.sync")
 
 BlobCheck = Callable[[Sql, set[str]], Awaitable[set[str]]]
 EffectWriter = Callable[[Sql, list[dict[str, Any]]], Awaitable[None]]
+StatusHook = Callable[[Sql, list[str]], Awaitable[None]]
 
 APP_COLUMNS = (
     "id, owner_user_id, created_by_client, permit_type, form_version, tracking_code, "
-    "status_token, status, data, corrections, files, region_code, captured_at, created_at, "
+    "status_token_hash, status, data, corrections, files, region_code, captured_at, created_at, "
     "updated_at, version, change_seq, deleted"
 )
 APP_UPDATE = (
@@ -64,10 +66,12 @@ class TortoiseStore(Store):
         connection: str = "default",
         known_blobs: BlobCheck = arrived_blobs,
         effect_writers: dict[str, EffectWriter] | None = None,
+        after_status_moves: StatusHook | None = None,
     ) -> None:
         self.connection = connection
         self.check_blobs = known_blobs
         self.effect_writers = effect_writers or {}
+        self.after_status_moves = after_status_moves  # same transaction (SLA columns)
         self.fail_next_save = False  # tests: a transient failure at commit time
         self.refuse_value: str | None = None  # tests: refuse records holding this value
 
@@ -135,7 +139,7 @@ def _record(row: dict[str, Any]) -> Record:
         permit_type=row["permit_type"],
         form_version=row["form_version"],
         tracking_code=row["tracking_code"],
-        status_token=row["status_token"],
+        status_token="",  # only its hash is stored (server.services.citizen.links)
         status=row["status"],
         fields=load(row["data"]),
         corrections=load(row["corrections"]),
@@ -287,6 +291,9 @@ class _Write(WriteTx):
                 for c in batch.status_changes
             ],
         )
+        if batch.status_changes and self.store.after_status_moves is not None:
+            moved = list(dict.fromkeys(c.record_id for c in batch.status_changes))
+            await self.store.after_status_moves(self.sql, moved)
         await _save_results(self.sql, batch)
         if batch.client is not None:
             c = batch.client
@@ -327,7 +334,7 @@ async def _save_records(sql: Sql, batch: Batch) -> None:
                 r.permit_type,
                 r.form_version,
                 r.tracking_code,
-                r.status_token,
+                token_hash(r.status_token) if r.status_token else "",
                 r.status,
                 dump(r.fields),
                 dump(r.corrections),

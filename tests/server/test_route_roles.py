@@ -236,6 +236,20 @@ EXPECTED: dict[tuple[str, str], Row] = {
         request=csrf_form(),
         state_changing=True,
     ),
+    # -- the citizen's pages (public; their forms carry their own signed token) ---------------
+    ("GET", "/t/{code}"): Row(
+        # An unknown code or token is 404 alike for everyone.
+        everyone(404),
+        url="/t/JB-7K3M-9QXD-4HTA?k=q3Vb8xY2mN4pR6tW1zA9cE1234",
+        personal=True,
+    ),
+    ("GET", "/lacak"): Row(everyone(200)),
+    ("POST", "/lacak"): Row(
+        everyone(403),
+        request=lambda ctx, csrf: {"data": {"code": "JB-7K3M-9QXD-4HTA", "phone_last4": "1234"}},
+        why="public form without a session: refused here without its form token; the signed "
+        "token itself is tested in tests/server/test_citizen_status.py",
+    ),
     # -- the field app's shell (public files, no personal data) --------------------------------
     ("GET", "/app"): Row(everyone(308)),
     ("GET", "/app/"): Row(everyone(200)),

@@ -40,6 +40,7 @@ class Settings:
     login_max_failures: int = 5
     login_window_seconds: int = 900
     upload_locks: str = "file"  # "file" (one machine) or "postgres" (machines sharing one DB)
+    field_lock_idle_seconds: int = 600  # the field app locks after this long without a touch
 
     @property
     def is_sqlite(self) -> bool:
@@ -104,7 +105,18 @@ class Settings:
             sync_max_batch=_int(env, "SYNC_MAX_BATCH", cls.sync_max_batch),
             sync_max_body_bytes=_int(env, "SYNC_MAX_BODY_BYTES", cls.sync_max_body_bytes),
             upload_locks=upload_locks,
+            field_lock_idle_seconds=_field_lock_idle_seconds(env),
         )
+
+
+def _field_lock_idle_seconds(env: Mapping[str, str]) -> int:
+    seconds = _int(env, "FIELD_LOCK_IDLE_SECONDS", Settings.field_lock_idle_seconds)
+    if not 5 <= seconds <= 8 * 3600:
+        raise SettingsError(
+            f"FIELD_LOCK_IDLE_SECONDS={seconds} must be between 5 and 28800 (8 hours); "
+            "the default is 600 (10 minutes)"
+        )
+    return seconds
 
 
 def _check_database_url(url: str) -> None:

@@ -40,6 +40,8 @@ class Settings:
     login_max_failures: int = 5
     login_window_seconds: int = 900
     upload_locks: str = "file"  # "file" (one machine) or "postgres" (machines sharing one DB)
+    status_link_days: int = 365  # a status link stops working this long after the case closed
+    body_timeout_seconds: int = 60  # longest wait for the next piece of a request body
     field_lock_idle_seconds: int = 600  # the field app locks after this long without a touch
 
     @property
@@ -105,6 +107,8 @@ class Settings:
             sync_max_batch=_int(env, "SYNC_MAX_BATCH", cls.sync_max_batch),
             sync_max_body_bytes=_int(env, "SYNC_MAX_BODY_BYTES", cls.sync_max_body_bytes),
             upload_locks=upload_locks,
+            status_link_days=_int(env, "STATUS_LINK_DAYS", cls.status_link_days),
+            body_timeout_seconds=_int(env, "BODY_TIMEOUT_SECONDS", cls.body_timeout_seconds),
             field_lock_idle_seconds=_field_lock_idle_seconds(env),
         )
 

@@ -25,6 +25,8 @@ from server.web.auth import (
     require_staff,
     set_session_cookie,
 )
+from server.web.bodies import check_text
+from server.web.errors import ApiError
 
 
 def render(request: Request, template: str, status: int = 200, **context: object) -> Response:
@@ -55,9 +57,14 @@ async def login(request: Request) -> Response:
     settings = request.app.state.settings
     username = str(form.get("username", ""))
     try:
+        check_text(username, "username", max_length=64)
+        password = check_text(str(form.get("password", "")), "password", max_length=256)
+    except ApiError as exc:
+        return render(request, "login.html", status=400, error=exc.detail, username="")
+    try:
         user = await users.authenticate(
             username,
-            str(form.get("password", "")),
+            password,
             client_key=client_key(request),
             max_failures=settings.login_max_failures,
             window_seconds=settings.login_window_seconds,

@@ -9,7 +9,7 @@ from starlette.routing import Route
 from server.models import Device, User
 from server.services.accounts import devices, users
 from server.web.auth import client_key, require_device
-from server.web.bodies import read_json, require_str
+from server.web.bodies import optional_str, read_json, require_str
 
 
 def user_json(user: User) -> dict[str, object]:
@@ -37,6 +37,7 @@ def field_app_json(request: Request) -> dict[str, object]:
 async def enroll(request: Request) -> JSONResponse:
     data = await read_json(request, max_bytes=8 * 1024)
     settings = request.app.state.settings
+    device_name = optional_str(data, "device_name", max_length=100)
     user = await users.authenticate(
         require_str(data, "username", max_length=64),
         require_str(data, "password", max_length=256),
@@ -44,7 +45,7 @@ async def enroll(request: Request) -> JSONResponse:
         max_failures=settings.login_max_failures,
         window_seconds=settings.login_window_seconds,
     )
-    enrollment = await devices.enroll(user, str(data.get("device_name") or ""))
+    enrollment = await devices.enroll(user, device_name)
     await user.fetch_related("office")
     return JSONResponse(
         {

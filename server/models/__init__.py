@@ -19,6 +19,7 @@ from server.models.applications import (
     SyncCounter,
     SyncPushLog,
 )
+from server.models.citizen import Feedback, SurveyResponse
 from server.models.files import Blob, Upload
 from server.models.reference import FormDefinition, Holiday, PermitType, Region
 
@@ -28,6 +29,7 @@ __all__ = [
     "AuditEvent",
     "Blob",
     "Device",
+    "Feedback",
     "FormDefinition",
     "Holiday",
     "LoginAttempt",
@@ -38,6 +40,7 @@ __all__ = [
     "Role",
     "StaffSession",
     "StatusChange",
+    "SurveyResponse",
     "SyncClient",
     "SyncConflict",
     "SyncCounter",

@@ -96,9 +96,9 @@ self.addEventListener("fetch", (event) => {
   event.respondWith(fromCache(clean).then((r) => r || fetch(req)));
 });
 
-async function fromCache(url) {
-  const cache = await caches.open(CACHE);
-  return cache.match(url, { ignoreSearch: true });
+function fromCache(url) {
+  // caches.match, not caches.open: opening would re-create a cache a revocation just wiped
+  return caches.match(url, { cacheName: CACHE, ignoreSearch: true });
 }
 
 // Background Sync: wake an open window to run the sync engine (it needs the page's

@@ -35,9 +35,9 @@ export async function wipeDevice() {
   const officers = await getOfficers();
   if ((await officers.list()).length) return { othersLeft: true };
   markWiped();
-  if (self.caches) for (const k of await caches.keys()) await caches.delete(k);
   const regs = (await navigator.serviceWorker?.getRegistrations?.()) || [];
   for (const r of regs) await r.unregister();
+  if (self.caches) for (const k of await caches.keys()) await caches.delete(k);
   return { othersLeft: false };
 }
 

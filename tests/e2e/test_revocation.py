@@ -39,6 +39,9 @@ async def test_revoked_device_wipes_data_caches_and_worker(device: Device, demo_
                         navigator.serviceWorker.getRegistrations()])
            .then(([dbs, keys, regs]) => !dbs.some((d) => d.name.startsWith('jemput-bola-p-'))
                                         && keys.length === 0 && regs.length === 0)""",
+        describe="""Promise.all([indexedDB.databases(), caches.keys(),
+                        navigator.serviceWorker.getRegistrations()])
+           .then(([dbs, keys, regs]) => JSON.stringify([dbs, keys, regs.length]))""",
     )
 
 

@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from server import db
+from server.services.citizen import feedback
 from server.settings import Settings
 from server.web import dates, i18n
 from server.web.auth import LANGUAGE_COOKIE, LoginRequired
@@ -38,6 +39,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "server.uploads.web",
     "server.admin.pages",
     "server.public.status",
+    "server.public.feedback",
     "server.web.pwa",
 )
 
@@ -134,4 +136,5 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     )
     app.state.settings = settings
     app.state.templates = build_templates(settings)
+    feedback.configure(settings.timezone)
     return app

@@ -12,6 +12,7 @@ from typing import Any
 
 from server.models import Device, User
 from server.services.applications.sync_store import TortoiseStore
+from server.services.citizen import feedback, skm
 from server.services.errors import ServiceError
 from server.services.forms.rules import FormCatalog
 from sync import Actor, Sync
@@ -26,7 +27,8 @@ form_catalog = FormCatalog()
 def engine() -> Sync:
     global _engine
     if _engine is None:
-        _engine = Sync(TortoiseStore(), forms=form_catalog)
+        writers = {"feedback": feedback.write_effects, "survey": skm.write_effects}
+        _engine = Sync(TortoiseStore(effect_writers=writers), forms=form_catalog)
     return _engine
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -21,12 +21,13 @@ from sync.model import (
     Actor,
     Batch,
     ClientState,
+    Effect,
     Record,
     StatusChange,
     StoredResult,
     iso,
 )
-from sync.mutations import Context, Registry
+from sync.mutations import Context, Registry, review_record
 from sync.protocol import CLOCK_SKEW_LIMIT_S, PROTOCOL, Mutation, PullRequest, PushRequest
 from sync.store import ReadTx, Store, WriteTx
 from sync.validate import Invalid, same
@@ -292,6 +293,8 @@ class Sync:
             batch = Batch()
             if not same(current, chosen):
                 _set_field(record, item.field, chosen)
+                review_record(self.forms, record)
+                chosen = record.fields.get(item.field)
                 _touch(record, now, batch)
             item.status = "resolved"
             item.resolution = {"value": chosen, "by": staff.name or staff.user_id, "at": iso(now)}
@@ -317,6 +320,7 @@ class Sync:
             if any(not same(record.fields.get(k), val) for k, val in values.items()):
                 for name, val in values.items():
                     _set_field(record, name, val)
+                review_record(self.forms, record)
                 record.region_code = self.region_of(record)
                 _touch(record, now, batch)
                 await _save(tx, batch)
@@ -329,14 +333,33 @@ class Sync:
         to_status: str,
         note: str = "",
         corrections: dict[str, str] | None = None,
+        *,
+        expected_version: int | None = None,
+        allowed: Callable[[Record], Collection[str]] | None = None,
+        effects: Sequence[Effect] = (),
     ) -> Record:
+        """Move a record to ``to_status``. ``allowed`` names the moves open from a record's
+        current status (default: STAFF_MOVES); ``expected_version`` is the version the staff
+        member saw, so a second person acting on an older view is refused, not overwritten;
+        ``effects`` are written in the same transaction (e.g. the issued reference)."""
         now = self.clock()
         async with self.store.write() as tx:
             record = await _get(tx, record_id)
-            if to_status not in STAFF_MOVES.get(record.status, frozenset()):
+            if expected_version is not None and record.version != expected_version:
+                raise Conflict(
+                    "changed_meanwhile",
+                    f"Application {record.id} changed meanwhile (now version {record.version}, "
+                    f"status '{record.status}'); look at it again before acting.",
+                    record=record.to_json(),
+                )
+            moves = allowed(record) if allowed else STAFF_MOVES.get(record.status, frozenset())
+            if to_status not in moves:
                 raise Conflict(
                     "invalid_transition",
-                    f"An application that is '{record.status}' cannot move to '{to_status}'.",
+                    f"An application that is '{record.status}' cannot move to '{to_status}'; "
+                    f"allowed moves: {', '.join(sorted(moves)) or 'none'}.",
+                    status=record.status,
+                    allowed=sorted(moves),
                 )
             if to_status == NEEDS_CORRECTION and not corrections:
                 raise BadRequest(
@@ -346,6 +369,7 @@ class Sync:
             batch.status_changes.append(
                 StatusChange(record.id, record.status, to_status, staff.label, now, note)
             )
+            batch.effects.extend(effects)
             record.status = to_status
             record.corrections = dict(corrections or {}) if to_status == NEEDS_CORRECTION else {}
             _touch(record, now, batch)

@@ -8,7 +8,7 @@ export const CORRECTION_STATUSES = new Set(["perlu_perbaikan"]);
 /** Statuses in which the server accepts edits and attachments from the device. */
 export const EDITABLE_STATUSES = new Set(["draf", "diterima", "perlu_perbaikan"]);
 /** Statuses from which the device may ask to cancel. */
-export const CANCELLABLE_STATUSES = new Set(["draf", "diterima", "verifikasi", "perlu_perbaikan", "diproses"]);
+export const CANCELLABLE_STATUSES = new Set(["draf", "diterima", "verifikasi", "perlu_perbaikan", "diproses", "pemeriksaan_lapangan"]);
 
 /** Office notes per field: {field: note} (older shapes: [{field, note}]). */
 export function correctionNotes(corrections) {

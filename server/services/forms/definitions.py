@@ -4,7 +4,8 @@
 duplicate names, choices without options, dangling references…) as ``Problem``s with a path,
 a code and Indonesian and English messages; ``check_definition`` raises
 ``FormDefinitionError`` with that list. ``permit_type_problems``/``check_permit_type`` do the
-same for a permit type (server/reference/permit_types/*.json). Values are checked in
+same for a permit type (server/reference/permit_types/*.json), including its optional
+``workflow`` block (server.services.applications.workflow). Values are checked in
 ``server.services.forms.values``.
 
 Settings beyond name/type/label/required (any field may also have ``help``/``placeholder``
@@ -18,6 +19,8 @@ labels; any other key is refused so typos surface):
 - nik: ``sex_field`` (a choice with options L/P), ``birth_date_field`` (a date) to compare with
 - phone: ``mobile`` (refuse landlines); rupiah: ``min``, ``max`` in whole rupiah
 - photo: ``kind``; gps: ``max_accuracy_m`` (warning above it, default 100)
+- the form may name its ``scope_region`` (a region field; default ``business_region``, else
+  the first region field): the application's region for area scoping
 - sections may have a ``description``; required_documents entries may have ``kind``,
   ``help`` and ``required`` (default true; a missing required document is a warning)
 """
@@ -363,7 +366,7 @@ def definition_problems(definition: Any) -> list[Problem]:
     if not isinstance(definition, dict):
         return [_problem("", "definition_not_object")]
     out: list[Problem] = []
-    allowed = {"version", "purpose_notice", "required_documents", "sections"}
+    allowed = {"version", "purpose_notice", "required_documents", "sections", "scope_region"}
     out += [_problem(k, "unknown_form_setting") for k in sorted(set(definition) - allowed)]
     if not (is_int(definition.get("version")) and definition["version"] >= 1):
         out.append(_problem("version", "version"))
@@ -400,7 +403,23 @@ def definition_problems(definition: Any) -> list[Problem]:
                 else:
                     by_name[name] = f
     out += _reference_problems(definition, by_name)
+    scope = definition.get("scope_region")
+    target = by_name.get(scope) if isinstance(scope, str) else None
+    if scope is not None and (target is None or target.get("type") != "region"):
+        out.append(_problem("scope_region", "bad_reference", want="region"))
     return out
+
+
+def scope_field(definition: dict[str, Any]) -> str | None:
+    """The region field an application is scoped by (areas, office inbox): the form's
+    ``scope_region``, else its ``business_region``, else its first region field."""
+    regions = [f["name"] for f in iter_fields(definition) if f.get("type") == "region"]
+    named = definition.get("scope_region")
+    if named in regions:
+        return str(named)
+    if "business_region" in regions:
+        return "business_region"
+    return regions[0] if regions else None
 
 
 def _reference_problems(definition: dict[str, Any], by_name: dict[str, Any]) -> list[Problem]:
@@ -433,7 +452,7 @@ def permit_type_problems(data: Any) -> list[Problem]:
     if not isinstance(data, dict):
         return [_problem("", "permit_not_object")]
     allowed = {"code", "name", "description", "issuer", "external_system", "external_ref"}
-    allowed |= {"sla_working_days", "fee_rupiah", "forms"}
+    allowed |= {"sla_working_days", "fee_rupiah", "forms", "workflow"}
     out = [_problem(k, "unknown_permit_setting") for k in sorted(set(data) - allowed)]
     if not (isinstance(data.get("code"), str) and _SLUG.fullmatch(data["code"])):
         out.append(_problem("code", "permit_code"))
@@ -457,6 +476,10 @@ def permit_type_problems(data: Any) -> list[Problem]:
         out.append(_problem("sla_working_days", "sla"))
     if not (is_int(data.get("fee_rupiah", 0)) and data.get("fee_rupiah", 0) >= 0):
         out.append(_problem("fee_rupiah", "fee"))
+    if "workflow" in data:
+        from server.services.applications.workflow import workflow_problems
+
+        out += workflow_problems(data["workflow"])
     forms = data.get("forms")
     if not isinstance(forms, list) or not forms:
         return [*out, _problem("forms", "no_forms")]

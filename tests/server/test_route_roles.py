@@ -134,6 +134,7 @@ CREATE_HEADERS = {
         for k, v in {"sha256": NEW_SHA, "record_id": str(uuid.uuid4()), "kind": "ktp"}.items()
     ),
 }
+UNKNOWN_APP = uuid.uuid4()
 PATCH_HEADERS = {**TUS, "Content-Type": "application/offset+octet-stream", "Upload-Offset": "0"}
 
 # (method, route path) → Row. HEAD follows GET and is not listed separately.
@@ -236,6 +237,37 @@ EXPECTED: dict[tuple[str, str], Row] = {
         request=csrf_form(),
         state_changing=True,
     ),
+    # -- one application and the SLA lists (an unknown id is 404 for whoever may look) ---------
+    ("GET", "/office/applications/{id}"): Row(
+        page(*OFFICE, ok=404), url=f"/office/applications/{UNKNOWN_APP}", personal=True
+    ),
+    ("GET", "/office/applications/{id}.json"): Row(
+        page(*OFFICE, ok=404), url=f"/office/applications/{UNKNOWN_APP}.json", personal=True
+    ),
+    **{
+        ("POST", f"/office/applications/{{id}}/move{suffix}"): Row(
+            page(Role.VERIFIER, Role.SUPERVISOR, ok=404),
+            url=f"/office/applications/{UNKNOWN_APP}/move{suffix}",
+            request=csrf_form({"version": "2", "to_status": "verifikasi"}),
+            state_changing=True,
+            personal=True,
+        )
+        for suffix in ("", ".json")
+    },
+    **{
+        ("POST", f"/office/applications/{{id}}/nik{suffix}"): Row(
+            page(*OFFICE, ok=404),
+            url=f"/office/applications/{UNKNOWN_APP}/nik{suffix}",
+            request=csrf_form(),
+            state_changing=True,
+            personal=True,
+        )
+        for suffix in ("", ".json")
+    },
+    **{
+        ("GET", path): Row(page(*OFFICE), personal=True)
+        for path in ("/office/overdue", "/office/overdue.json", "/office/sla", "/office/sla.json")
+    },
     # -- the citizen's pages (public; their forms carry their own signed token) ---------------
     ("GET", "/t/{code}"): Row(
         # An unknown code or token is 404 alike for everyone.

@@ -97,7 +97,7 @@ class AuditEvent(Model):
     of row ``seq - 1``; on PostgreSQL a trigger refuses UPDATE and DELETE."""
 
     id = fields.BigIntField(primary_key=True)
-    # Gapless position in the chain, assigned under the append lock (null only before 0007).
+    # Gapless position in the chain, assigned under the append lock (null only before 0008).
     seq = fields.BigIntField(null=True, unique=True)
     prev_hash = fields.CharField(max_length=64, default="", db_default="")
     hash = fields.CharField(max_length=64, default="", db_default="")

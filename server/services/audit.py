@@ -12,7 +12,7 @@ JSON (floats and other non-JSON values are stored as strings, so every database 
 same text). Appends are serialised so two writers never fork the chain: a transaction-scoped
 advisory lock on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite; the unique ``seq`` is the last
 guard. Nothing in the code updates or deletes a row, and on PostgreSQL a trigger (migration
-0007) refuses UPDATE and DELETE. ``verify()`` walks the chain and names the first bad row.
+0008) refuses UPDATE and DELETE. ``verify()`` walks the chain and names the first bad row.
 """
 
 from __future__ import annotations
@@ -133,6 +133,17 @@ async def record(
             f"INSERT INTO audit_event ({', '.join(columns)}) VALUES ({marks})", values
         )
     return await AuditEvent.get(seq=seq)
+
+
+async def login_failed(username: str, *, client: str, channel: str) -> AuditEvent:
+    """A refused sign-in names the account tried (unknown ones too), never the password."""
+    return await record(
+        "login.failed",
+        object_type="user",
+        object_id=username.strip().lower()[:64],
+        client=client,
+        channel=channel,
+    )
 
 
 def _is_postgres(conn: BaseDBAsyncClient) -> bool:
@@ -261,7 +272,7 @@ async def verify() -> Verification:
 
 
 async def backfill(conn: BaseDBAsyncClient) -> int:
-    """Chain rows written before the chain existed (migration 0007), oldest first."""
+    """Chain rows written before the chain existed (migration 0008), oldest first."""
     rows = await conn.execute_query_dict(
         "SELECT id, at, actor_id, action, object_type, object_id, detail FROM audit_event "
         "WHERE seq IS NULL ORDER BY id"
@@ -287,8 +298,7 @@ async def backfill(conn: BaseDBAsyncClient) -> int:
         }
         digest = row_hash(**fields)
         sql = (
-            "UPDATE audit_event SET seq = {}, prev_hash = {}, hash = {}, detail = {} "
-            "WHERE id = {}"
+            "UPDATE audit_event SET seq = {}, prev_hash = {}, hash = {}, detail = {} WHERE id = {}"
         ).format(*(_mark(conn, n) for n in range(1, 6)))
         await conn.execute_query(
             sql, [seq, prev, digest, json.dumps(detail, ensure_ascii=False), row["id"]]

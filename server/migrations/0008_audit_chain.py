@@ -31,7 +31,7 @@ async def refuse_changes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0006_workflow_sla')]
+    dependencies = [('models', '0007_inbox')]
 
     initial = False
 

@@ -20,7 +20,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from server import db
-from server.services.applications import sync_service
+from server.services.applications import statuses, sync_service
+from server.services.citizen import feedback
 from server.settings import Settings
 from server.web import dates, i18n
 from server.web.auth import LANGUAGE_COOKIE, LoginRequired
@@ -38,7 +39,9 @@ ROUTE_MODULES: tuple[str, ...] = (
     "server.api.sync",
     "server.uploads.web",
     "server.admin.pages",
+    "server.office.applications",
     "server.public.status",
+    "server.public.feedback",
     "server.web.pwa",
 )
 
@@ -64,6 +67,10 @@ def build_templates(settings: Settings) -> Jinja2Templates:
     env.filters["local_datetime"] = lambda value: dates.local_datetime(value, settings.timezone)
     env.filters["long_date"] = dates.long_date
     env.filters["rupiah"] = dates.rupiah
+    env.filters["status_name"] = lambda code: statuses.status_name(
+        code, i18n.current_language.get()
+    )
+    env.filters["label"] = i18n.label
     return templates
 
 
@@ -136,4 +143,5 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     )
     app.state.settings = settings
     app.state.templates = build_templates(settings)
+    feedback.configure(settings.timezone)
     return app

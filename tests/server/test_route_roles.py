@@ -148,6 +148,9 @@ EXPECTED: dict[tuple[str, str], Row] = {
         why="credentials in the body, no session to forge against",
     ),
     ("GET", "/api/me"): Row(device_api(), personal=True),
+    ("POST", "/api/devices/logout"): Row(
+        device_api(ok=204), why="device bearer token, no cookie: not forgeable cross-site"
+    ),
     ("GET", "/api/reference"): Row(device_api()),
     ("POST", "/api/sync/push"): Row(
         # A device gets past the gate and is told its body is wrong (415: not JSON).

@@ -148,6 +148,9 @@ EXPECTED: dict[tuple[str, str], Row] = {
         why="credentials in the body, no session to forge against",
     ),
     ("GET", "/api/me"): Row(device_api(), personal=True),
+    ("POST", "/api/devices/logout"): Row(
+        device_api(ok=204), why="device bearer token, no cookie: not forgeable cross-site"
+    ),
     ("GET", "/api/reference"): Row(device_api()),
     ("POST", "/api/sync/push"): Row(
         # A device gets past the gate and is told its body is wrong (415: not JSON).
@@ -284,6 +287,25 @@ EXPECTED: dict[tuple[str, str], Row] = {
         why="public form without a session: refused here without its form token; the signed "
         "token itself is tested in tests/server/test_citizen_status.py",
     ),
+    ("GET", "/umpan-balik"): Row(everyone(200)),
+    ("POST", "/umpan-balik"): Row(
+        everyone(403),
+        request=lambda ctx, csrf: {"data": {"kind": "saran", "message": "Tolong buka sabtu."}},
+        why="public form without a session: refused here without its form token; the signed "
+        "token itself is tested in tests/server/test_citizen_feedback.py",
+    ),
+    ("GET", "/tiket/{code}"): Row(
+        everyone(404), url="/tiket/TK-7K3M-9QXD-4HTA?k=q3Vb8xY2mN4pR6tW1zA9cE", personal=True
+    ),
+    ("GET", "/t/{code}/survei"): Row(
+        everyone(404), url="/t/JB-7K3M-9QXD-4HTA/survei?k=q3Vb8xY2mN4pR6tW1zA9cE", personal=True
+    ),
+    ("POST", "/t/{code}/survei"): Row(
+        everyone(404),
+        url="/t/JB-7K3M-9QXD-4HTA/survei?k=q3Vb8xY2mN4pR6tW1zA9cE",
+        why="public form behind the status link's secret (404 without it) and its signed form "
+        "token (tests/server/test_citizen_feedback.py)",
+    ),
     # -- the field app's shell (public files, no personal data) --------------------------------
     ("GET", "/app"): Row(everyone(308)),
     ("GET", "/app/"): Row(everyone(200)),
@@ -298,7 +320,6 @@ EXPECTED: dict[tuple[str, str], Row] = {
 # Personal-data routes that do not yet answer Cache-Control: no-store. Only ever shrinks: when
 # a route is fixed, this test fails until its entry is removed.
 NO_STORE_GAPS: set[tuple[str, str]] = {
-    ("GET", "/api/me"),
     ("POST", "/api/sync/pull"),
     ("POST", "/api/conflicts/{conflict_id}/resolve"),
     ("GET", "/api/uploads/{sha256}/content"),

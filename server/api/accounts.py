@@ -8,7 +8,9 @@ from starlette.routing import Route
 
 from server.models import Device, User
 from server.services.accounts import devices, users
-from server.web.auth import client_key, require_device
+from server.services.errors import ServiceError
+from server.web import ratelimit
+from server.web.auth import require_device
 from server.web.bodies import read_json, require_str
 
 
@@ -31,14 +33,15 @@ def device_json(device: Device) -> dict[str, object]:
 
 async def enroll(request: Request) -> JSONResponse:
     data = await read_json(request, max_bytes=8 * 1024)
-    settings = request.app.state.settings
-    user = await users.authenticate(
-        require_str(data, "username", max_length=64),
-        require_str(data, "password", max_length=256),
-        client_key=client_key(request),
-        max_failures=settings.login_max_failures,
-        window_seconds=settings.login_window_seconds,
-    )
+    username = require_str(data, "username", max_length=64)
+    password = require_str(data, "password", max_length=256)
+    await ratelimit.check_login(request, username)
+    try:
+        user = await users.authenticate(username, password)
+    except ServiceError:
+        await ratelimit.login_failed(request, username)
+        raise
+    await ratelimit.login_succeeded(request, username)
     enrollment = await devices.enroll(user, str(data.get("device_name") or ""))
     await user.fetch_related("office")
     return JSONResponse(

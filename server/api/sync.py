@@ -13,6 +13,7 @@ from server.models import Role
 from server.services import audit
 from server.services.applications import sync_service
 from server.services.applications.sync_sql import parse_body
+from server.web import ratelimit
 from server.web.auth import check_csrf, require_device, require_staff
 from server.web.bodies import read_body, read_json
 from server.web.errors import ApiError
@@ -43,6 +44,7 @@ def _error(exc: SyncError) -> Response:
 
 async def push(request: Request) -> Response:
     ctx = await require_device(request)
+    await ratelimit.enforce(request, ratelimit.DEVICE_SYNC, str(ctx.device.id))
     settings = request.app.state.settings
     body = await _body(request, settings.sync_max_body_bytes)
     try:
@@ -57,6 +59,7 @@ async def push(request: Request) -> Response:
 
 async def pull(request: Request) -> Response:
     ctx = await require_device(request)
+    await ratelimit.enforce(request, ratelimit.DEVICE_SYNC, str(ctx.device.id))
     body = await _body(request, 64 * 1024)
     try:
         answer = await sync_service.engine().pull(

@@ -12,6 +12,7 @@ Other targets: duplicates == 0, push_bytes_per_app <= 400.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import random
 import sqlite3
@@ -109,7 +110,7 @@ async def raw_inserts(path: Path, groups: list[list[dict[str, Any]]]) -> float:
     await conn.execute("PRAGMA synchronous=FULL")
     sql = (
         "INSERT INTO application (id, owner_user_id, created_by_client, permit_type, "
-        "form_version, tracking_code, status_token, status, data, corrections, files, "
+        "form_version, tracking_code, status_token_hash, status, data, corrections, files, "
         "region_code, captured_at, created_at, updated_at, version, change_seq, deleted) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     )
@@ -128,7 +129,7 @@ async def raw_inserts(path: Path, groups: list[list[dict[str, Any]]]) -> float:
                     args["permit_type"],
                     1,
                     args["tracking_code"],
-                    args["status_token"],
+                    hashlib.sha256(args["status_token"].encode()).hexdigest(),
                     "draf",
                     json.dumps(args["fields"]),
                     "{}",

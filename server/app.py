@@ -20,12 +20,14 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from server import db
+from server.services.applications import sync_service
 from server.services.throttling.limiter import Limiter
 from server.settings import Settings
-from server.web import i18n
+from server.web import dates, i18n
 from server.web.auth import LANGUAGE_COOKIE, LoginRequired
 from server.web.errors import EXCEPTION_HANDLERS
 from server.web.security import SecurityHeadersMiddleware
+from server.web.timeouts import BodyTimeoutMiddleware
 
 HERE = Path(__file__).resolve().parent
 
@@ -37,6 +39,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "server.api.sync",
     "server.uploads.web",
     "server.admin.pages",
+    "server.public.status",
     "server.web.pwa",
 )
 
@@ -59,6 +62,9 @@ def build_templates(settings: Settings) -> Jinja2Templates:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["settings"] = settings
     env.globals["current_language"] = i18n.current_language.get
+    env.filters["local_datetime"] = lambda value: dates.local_datetime(value, settings.timezone)
+    env.filters["long_date"] = dates.long_date
+    env.filters["rupiah"] = dates.rupiah
     return templates
 
 
@@ -97,6 +103,7 @@ class LanguageMiddleware:
 
 def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> Starlette:
     settings = settings or Settings.from_env()
+    sync_service.configure(settings.timezone)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -124,6 +131,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
             Middleware(SecurityHeadersMiddleware, hsts=settings.production),
             Middleware(LanguageMiddleware, settings=settings),
             Middleware(GZipMiddleware, minimum_size=800),
+            Middleware(BodyTimeoutMiddleware, seconds=settings.body_timeout_seconds),
         ],
         exception_handlers={**EXCEPTION_HANDLERS, LoginRequired: redirect_to_login},
         lifespan=lifespan,

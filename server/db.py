@@ -6,6 +6,7 @@ from typing import Any
 
 from tortoise import Tortoise, connections
 from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.exceptions import IntegrityError
 from tortoise.migrations.api import migrate as run_migrations
 from tortoise.migrations.loader import MigrationLoader
 from tortoise.migrations.recorder import MigrationRecorder
@@ -16,6 +17,19 @@ APP_LABEL = "models"
 MIGRATIONS_MODULE = "server.migrations"
 
 # A lock wait instead of "database is locked" when several workers share one SQLite file.
+# How long a client is asked to wait when the database is busy or away.
+RETRY_AFTER_SECONDS = 5
+
+
+def is_transient_db_error(exc: BaseException) -> bool:
+    """Busy, locked or unreachable: worth retrying. PostgreSQL's data errors (class 22: too
+    long, bad encoding, out of range) and integrity errors fail the same way on every retry."""
+    if isinstance(exc, IntegrityError):
+        return False
+    cause = exc.__cause__
+    return not str(getattr(cause, "sqlstate", "") or "").startswith("22")
+
+
 SQLITE_PRAGMAS = {"journal_mode": "WAL", "synchronous": "FULL", "busy_timeout": 10000}
 
 

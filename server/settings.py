@@ -45,6 +45,8 @@ class Settings:
     rate_limit_storage: str = "memory"
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     upload_locks: str = "file"  # "file" (one machine) or "postgres" (machines sharing one DB)
+    status_link_days: int = 365  # a status link stops working this long after the case closed
+    body_timeout_seconds: int = 60  # longest wait for the next piece of a request body
 
     @property
     def is_sqlite(self) -> bool:
@@ -129,6 +131,8 @@ class Settings:
             session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", cls.session_idle_minutes),
             rate_limit_storage=rate_limit_storage,
             trusted_proxies=_networks(env, "TRUSTED_PROXIES"),
+            status_link_days=_int(env, "STATUS_LINK_DAYS", cls.status_link_days),
+            body_timeout_seconds=_int(env, "BODY_TIMEOUT_SECONDS", cls.body_timeout_seconds),
         )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +21,7 @@ from sync.model import (
     Actor,
     Batch,
     ClientState,
+    Effect,
     Record,
     StatusChange,
     StoredResult,
@@ -329,14 +330,33 @@ class Sync:
         to_status: str,
         note: str = "",
         corrections: dict[str, str] | None = None,
+        *,
+        expected_version: int | None = None,
+        allowed: Callable[[Record], Collection[str]] | None = None,
+        effects: Sequence[Effect] = (),
     ) -> Record:
+        """Move a record to ``to_status``. ``allowed`` names the moves open from a record's
+        current status (default: STAFF_MOVES); ``expected_version`` is the version the staff
+        member saw, so a second person acting on an older view is refused, not overwritten;
+        ``effects`` are written in the same transaction (e.g. the issued reference)."""
         now = self.clock()
         async with self.store.write() as tx:
             record = await _get(tx, record_id)
-            if to_status not in STAFF_MOVES.get(record.status, frozenset()):
+            if expected_version is not None and record.version != expected_version:
+                raise Conflict(
+                    "changed_meanwhile",
+                    f"Application {record.id} changed meanwhile (now version {record.version}, "
+                    f"status '{record.status}'); look at it again before acting.",
+                    record=record.to_json(),
+                )
+            moves = allowed(record) if allowed else STAFF_MOVES.get(record.status, frozenset())
+            if to_status not in moves:
                 raise Conflict(
                     "invalid_transition",
-                    f"An application that is '{record.status}' cannot move to '{to_status}'.",
+                    f"An application that is '{record.status}' cannot move to '{to_status}'; "
+                    f"allowed moves: {', '.join(sorted(moves)) or 'none'}.",
+                    status=record.status,
+                    allowed=sorted(moves),
                 )
             if to_status == NEEDS_CORRECTION and not corrections:
                 raise BadRequest(
@@ -346,6 +366,7 @@ class Sync:
             batch.status_changes.append(
                 StatusChange(record.id, record.status, to_status, staff.label, now, note)
             )
+            batch.effects.extend(effects)
             record.status = to_status
             record.corrections = dict(corrections or {}) if to_status == NEEDS_CORRECTION else {}
             _touch(record, now, batch)

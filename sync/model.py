@@ -12,6 +12,7 @@ RECEIVED = "diterima"
 VERIFYING = "verifikasi"
 NEEDS_CORRECTION = "perlu_perbaikan"
 PROCESSING = "diproses"
+FIELD_INSPECTION = "pemeriksaan_lapangan"
 APPROVED = "disetujui"
 REFUSED = "ditolak"
 ISSUED = "terbit"
@@ -24,6 +25,7 @@ STATUSES = (
     VERIFYING,
     NEEDS_CORRECTION,
     PROCESSING,
+    FIELD_INSPECTION,
     APPROVED,
     REFUSED,
     ISSUED,

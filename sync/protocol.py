@@ -64,10 +64,15 @@ def _bad(exc: v.Invalid) -> BadRequest:
     return BadRequest("invalid_request", f"{exc.path} {exc.message}.", field=exc.path)
 
 
+def _is_protocol(value: Any) -> bool:
+    # JSON true and 1.0 compare equal to 1 in Python; only the integer names the version.
+    return type(value) is int and value == PROTOCOL
+
+
 def _envelope(body: Any, required: tuple[str, ...], optional: tuple[str, ...]) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise BadRequest("invalid_request", "The body must be a JSON object.")
-    if "protocol" in body and body["protocol"] != PROTOCOL:
+    if "protocol" in body and not _is_protocol(body["protocol"]):
         raise BadRequest(
             "unsupported_protocol",
             f"This server speaks sync protocol {PROTOCOL}; update the app.",

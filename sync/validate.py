@@ -63,11 +63,24 @@ def string(
         raise Invalid(path, f"must be a string, got {type_name(value)}")
     if not min_len <= len(value) <= max_len:
         raise Invalid(path, f"must be {min_len}..{max_len} characters long")
-    if "\x00" in value:
-        raise Invalid(path, "contains a NUL character")
+    problem = text_problem(value)
+    if problem:
+        raise Invalid(path, problem)
     if pattern is not None and not pattern.fullmatch(value):
         raise Invalid(path, f"is not a valid {hint or 'value'}")
     return value
+
+
+def text_problem(value: str) -> str | None:
+    """The one rule for text any client sends: databases cannot store a NUL character or a
+    lone UTF-16 surrogate (PostgreSQL refuses both), so neither is ever accepted."""
+    if "\x00" in value:
+        return "contains a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains an invalid character (a lone surrogate)"
+    return None
 
 
 def integer(
@@ -94,7 +107,10 @@ def timestamp(value: Any, path: str) -> datetime:
         raise Invalid(path, "is not an ISO 8601 date-time") from None
     if parsed.tzinfo is None:
         raise Invalid(path, "must carry a time zone (e.g. Z or +08:00)")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+14:00 is still year 0 in UTC
+        raise Invalid(path, "must fall within the years 1 to 9999 in UTC") from None
 
 
 def canonical(value: Any) -> str:

@@ -8,6 +8,7 @@ from sync.model import (
     CANCELLED,
     DONE,
     DRAFT,
+    FIELD_INSPECTION,
     ISSUED,
     NEEDS_CORRECTION,
     PROCESSING,
@@ -21,7 +22,7 @@ DEVICE_MOVES: dict[str, tuple[frozenset[str], str]] = {
     "submit": (frozenset({DRAFT}), RECEIVED),
     "resubmit": (frozenset({NEEDS_CORRECTION}), VERIFYING),
     "cancel": (
-        frozenset({DRAFT, RECEIVED, VERIFYING, NEEDS_CORRECTION, PROCESSING}),
+        frozenset({DRAFT, RECEIVED, VERIFYING, NEEDS_CORRECTION, PROCESSING, FIELD_INSPECTION}),
         CANCELLED,
     ),
 }
@@ -29,13 +30,16 @@ DEVICE_MOVES: dict[str, tuple[frozenset[str], str]] = {
 # statuses in which a device edit still merges; later the office owns the file
 DEVICE_EDITABLE = frozenset({DRAFT, RECEIVED, NEEDS_CORRECTION})
 
-# back-office moves (the back-office issue may make these per permit type)
+# back-office moves when a permit type's definition has no workflow of its own (see
+# server/services/applications/workflow.py); a field inspection is only reachable from a
+# workflow that asks for one
 STAFF_MOVES: dict[str, frozenset[str]] = {
     DRAFT: frozenset({CANCELLED}),
     RECEIVED: frozenset({VERIFYING, NEEDS_CORRECTION, REFUSED, CANCELLED}),
     VERIFYING: frozenset({NEEDS_CORRECTION, PROCESSING, REFUSED, CANCELLED}),
     NEEDS_CORRECTION: frozenset({VERIFYING, REFUSED, CANCELLED}),
     PROCESSING: frozenset({NEEDS_CORRECTION, APPROVED, REFUSED, CANCELLED}),
+    FIELD_INSPECTION: frozenset({PROCESSING, NEEDS_CORRECTION, APPROVED, REFUSED, CANCELLED}),
     APPROVED: frozenset({ISSUED}),
     ISSUED: frozenset({DONE}),
     REFUSED: frozenset(),

@@ -8,7 +8,7 @@ export const CORRECTION_STATUSES = new Set(["perlu_perbaikan"]);
 /** Statuses in which the server accepts edits and attachments from the device. */
 export const EDITABLE_STATUSES = new Set(["draf", "diterima", "perlu_perbaikan"]);
 /** Statuses from which the device may ask to cancel. */
-export const CANCELLABLE_STATUSES = new Set(["draf", "diterima", "verifikasi", "perlu_perbaikan", "diproses"]);
+export const CANCELLABLE_STATUSES = new Set(["draf", "diterima", "verifikasi", "perlu_perbaikan", "diproses", "pemeriksaan_lapangan"]);
 
 /** Office notes per field: {field: note} (older shapes: [{field, note}]). */
 export function correctionNotes(corrections) {
@@ -47,6 +47,8 @@ export function mergePulled(local, server, pendingMutations) {
     permit_type: server.permit_type ?? base.permit_type,
     form_version: server.form_version ?? base.form_version,
     tracking_code: server.tracking_code ?? base.tracking_code,
+    // The token this tablet printed stays; a re-enrolled tablet takes the server's reprint token.
+    status_token: base.status_token || server.status_token || "",
     fields: { ...(server.fields || {}), ...kept },
     server: {
       version: server.version,

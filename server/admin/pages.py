@@ -25,6 +25,8 @@ from server.web.auth import (
     require_staff,
     set_session_cookie,
 )
+from server.web.bodies import check_text
+from server.web.errors import ApiError
 
 
 def render(
@@ -61,6 +63,11 @@ async def login(request: Request) -> Response:
     settings = request.app.state.settings
     username = str(form.get("username", ""))
     try:
+        check_text(username, "username", max_length=64)
+        password = check_text(str(form.get("password", "")), "password", max_length=256)
+    except ApiError as exc:
+        return render(request, "login.html", status=400, error=exc.detail, username="")
+    try:
         await ratelimit.check_login(request, username)
     except TooManyRequests as exc:
         headers = {"Retry-After": str(exc.retry_after)}
@@ -68,7 +75,7 @@ async def login(request: Request) -> Response:
             request, "login.html", status=429, error=exc.message, username=username, headers=headers
         )
     try:
-        user = await users.authenticate(username, str(form.get("password", "")))
+        user = await users.authenticate(username, password)
     except ServiceError as exc:
         await ratelimit.login_failed(request, username)
         return render(request, "login.html", status=400, error=exc.message, username=username)

@@ -11,7 +11,7 @@ from server.services.accounts import devices, users
 from server.services.errors import ServiceError
 from server.web import ratelimit
 from server.web.auth import require_device
-from server.web.bodies import read_json, require_str
+from server.web.bodies import optional_str, read_json, require_str
 
 
 def user_json(user: User) -> dict[str, object]:
@@ -35,6 +35,7 @@ async def enroll(request: Request) -> JSONResponse:
     data = await read_json(request, max_bytes=8 * 1024)
     username = require_str(data, "username", max_length=64)
     password = require_str(data, "password", max_length=256)
+    device_name = optional_str(data, "device_name", max_length=100)
     await ratelimit.check_login(request, username)
     try:
         user = await users.authenticate(username, password)
@@ -42,7 +43,7 @@ async def enroll(request: Request) -> JSONResponse:
         await ratelimit.login_failed(request, username)
         raise
     await ratelimit.login_succeeded(request, username)
-    enrollment = await devices.enroll(user, str(data.get("device_name") or ""))
+    enrollment = await devices.enroll(user, device_name)
     await user.fetch_related("office")
     return JSONResponse(
         {**device_json(enrollment.device), "token": enrollment.token, "user": user_json(user)},

@@ -13,6 +13,7 @@ from server.models import Role
 from server.services import audit
 from server.services.applications import sync_service
 from server.services.applications.sync_sql import parse_body
+from server.services.citizen import links
 from server.web import ratelimit
 from server.web.auth import check_csrf, require_device, require_staff
 from server.web.bodies import read_body, read_json
@@ -67,6 +68,10 @@ async def pull(request: Request) -> Response:
         )
     except SyncError as exc:
         return _error(exc)
+    secret = request.app.state.settings.secret_key
+    for record in answer["records"]:
+        # A re-enrolled tablet has lost the token it printed; this one works as well.
+        record["status_token"] = links.reprint_token(secret, record["id"])
     return JSONResponse(answer)
 
 

@@ -20,6 +20,7 @@ from server.models.applications import (
     SyncCounter,
     SyncPushLog,
 )
+from server.models.citizen import Feedback, SurveyResponse
 from server.models.files import Blob, Upload
 from server.models.reference import FormDefinition, Holiday, PermitType, Region
 
@@ -29,6 +30,7 @@ __all__ = [
     "AuditEvent",
     "Blob",
     "Device",
+    "Feedback",
     "FormDefinition",
     "Holiday",
     "MutationResult",
@@ -40,6 +42,7 @@ __all__ = [
     "Role",
     "StaffSession",
     "StatusChange",
+    "SurveyResponse",
     "SyncClient",
     "SyncConflict",
     "SyncCounter",

@@ -23,6 +23,7 @@ class Office(Model):
     address = fields.CharField(max_length=300, default="")
     phone = fields.CharField(max_length=40, default="")
     email = fields.CharField(max_length=120, default="")
+    hours = fields.CharField(max_length=200, default="")  # opening hours as shown to citizens
 
     class Meta:
         table = "office"

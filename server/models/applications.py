@@ -20,7 +20,7 @@ class Application(Model):
     permit_type = fields.CharField(max_length=32, db_index=True)
     form_version = fields.IntField()
     tracking_code = fields.CharField(max_length=20, unique=True)
-    status_token = fields.CharField(max_length=64)
+    status_token_hash = fields.CharField(max_length=64)  # sha256 hex; the tablet keeps the token
     status = fields.CharField(max_length=20, db_index=True)
     data = fields.JSONField(default=dict)  # the form's field values ("fields" on the wire)
     corrections = fields.JSONField(default=dict)
@@ -32,11 +32,20 @@ class Application(Model):
     version = fields.IntField(default=1)
     change_seq = fields.BigIntField(unique=True)
     deleted = fields.BooleanField(default=False)
+    # What the issuing system gave (an NIB is 13 digits) and the permit PDF, when issued.
+    issued_reference = fields.CharField(max_length=64, default="", db_default="")
+    permit_file_sha256 = fields.CharField(max_length=64, default="", db_default="")
+    # The SLA clock as of the last status move (server/services/applications/sla.py keeps
+    # these in step, so the overdue filter is one indexed comparison).
+    sla_state = fields.CharField(max_length=10, default="", db_default="")
+    sla_started_at = fields.DatetimeField(null=True)
+    sla_due = fields.DateField(null=True)
+    sla_finished_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "application"
         # Pull: walk change_seq in order and test the scope from the index alone.
-        indexes = (("change_seq", "owner_user_id", "region_code"),)
+        indexes = (("change_seq", "owner_user_id", "region_code"), ("sla_state", "sla_due"))
 
 
 class ApplicationBlob(Model):

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 
 from server.uploads.errors import UploadError
+from sync.validate import UUID_RE
 
 TUS_VERSION = "1.0.0"
 EXTENSIONS = "creation,creation-with-upload,termination,checksum,expiration"
@@ -18,7 +19,6 @@ OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 _KEY_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-_RECORD_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _KIND_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _MAX_METADATA = 4096
 
@@ -76,9 +76,11 @@ def check_upload_metadata(metadata: dict[str, str], kinds: frozenset[str] | None
             400, "bad_metadata", "Upload-Metadata must carry sha256 as 64 lowercase hex digits."
         )
     record_id = metadata.get("record_id", "")
-    if not _RECORD_RE.match(record_id):
+    if not UUID_RE.fullmatch(record_id):
         raise UploadError(
-            400, "bad_metadata", "Upload-Metadata must carry record_id (letters, digits, - or _)."
+            400,
+            "bad_metadata",
+            "Upload-Metadata must carry record_id: the application's id, a lower-case UUID.",
         )
     kind = metadata.get("kind", "")
     if not _KIND_RE.match(kind):

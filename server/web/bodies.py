@@ -9,6 +9,7 @@ from typing import Any
 from starlette.requests import Request
 
 from server.web.errors import ApiError
+from sync.validate import text_problem
 
 
 async def read_body(request: Request, max_bytes: int) -> bytes:
@@ -66,9 +67,27 @@ def require_str(data: dict[str, Any], key: str, *, max_length: int = 200) -> str
     value = data.get(key)
     if not isinstance(value, str) or not value.strip():
         raise ApiError(400, "missing_field", f"Field {key!r} is required and must be text.")
+    return check_text(value, key, max_length=max_length)
+
+
+def optional_str(data: dict[str, Any], key: str, *, max_length: int = 200) -> str:
+    value = data.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ApiError(400, "invalid_field", f"Field {key!r} must be text.")
+    return check_text(value, key, max_length=max_length)
+
+
+def check_text(value: str, key: str, *, max_length: int) -> str:
+    """The shared rule for text from any client (JSON or form): bounded length, and nothing a
+    database cannot store (see ``sync.validate.text_problem``)."""
     if len(value) > max_length:
         raise ApiError(400, "too_long", f"Field {key!r} is longer than {max_length} characters.")
+    problem = text_problem(value)
+    if problem:
+        raise ApiError(400, "invalid_text", f"Field {key!r} {problem}.")
     return value
 
 
-__all__ = ["read_body", "read_json", "require_str"]
+__all__ = ["check_text", "optional_str", "read_body", "read_json", "require_str"]

@@ -6,9 +6,11 @@ import logging
 from typing import Any
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
+from tortoise.exceptions import DBConnectionError, OperationalError
 
+from server.db import RETRY_AFTER_SECONDS, is_transient_db_error
 from server.services.errors import ServiceError, TooManyRequests
 from server.web.i18n import gettext as _
 
@@ -100,9 +102,37 @@ async def service_error(request: Request, exc: Exception) -> Response:
     )
 
 
+async def database_error(request: Request, exc: Exception) -> Response:
+    """A database that is busy or away is worth retrying (503); one that refuses the data
+    itself is a bug in our input checks (500, logged)."""
+    if is_transient_db_error(exc):
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        return error_response(
+            request,
+            503,
+            "unavailable",
+            _(DEFAULT_MESSAGES[503]),
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    return await server_error(request, exc)
+
+
+async def client_disconnect(request: Request, exc: Exception) -> Response:
+    # Normal on a flaky link: the tablet went away mid-body. Nobody will read this answer.
+    log.info("client went away during %s %s", request.method, request.url.path)
+    return Response(status_code=400, headers={"Connection": "close"})
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return error_response(request, 500, "server_error", _(DEFAULT_MESSAGES[500]))
+    # The connection's state is unknown after a failure: tell the client not to reuse it.
+    return error_response(
+        request,
+        500,
+        "server_error",
+        _(DEFAULT_MESSAGES[500]),
+        headers={"Connection": "close"},
+    )
 
 
 def _default_phrase(status: int) -> str:
@@ -117,5 +147,8 @@ def _default_phrase(status: int) -> str:
 EXCEPTION_HANDLERS = {
     HTTPException: http_exception,
     ServiceError: service_error,
+    ClientDisconnect: client_disconnect,
+    OperationalError: database_error,
+    DBConnectionError: database_error,
     Exception: server_error,
 }

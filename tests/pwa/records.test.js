@@ -43,6 +43,14 @@ test("a record first seen in a pull is created from it", () => {
   assert.deepEqual(merged.fields, { a: 1, b: 2 });
 });
 
+test("the tablet keeps the status token it printed; a re-enrolled one takes the server's", () => {
+  const pulled = server({ status_token: "reprintReprintReprint1" });
+  assert.equal(mergePulled(undefined, pulled, []).status_token, "reprintReprintReprint1");
+  const own = { id: "r1", fields: {}, status_token: "ownTokenOwnTokenOwnTo" };
+  assert.equal(mergePulled(own, pulled, []).status_token, "ownTokenOwnTokenOwnTo");
+  assert.equal(mergePulled(undefined, server(), []).status_token, "");
+});
+
 test("pending field names come from creates and updates", () => {
   const names = pendingFieldNames([
     { name: "create_application", args: { fields: { x: 1 } } },

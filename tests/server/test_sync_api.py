@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,10 @@ pytestmark = pytest.mark.usefixtures("siup_mikro_form")
 def match(expected: Any, actual: Any, maps: dict[str, dict[str, str]], path: str = "") -> None:
     """Equal, except server times and names; cursors and conflict ids must map one-to-one."""
     if isinstance(expected, dict):
+        if re.search(r"\.records\[\d+\]$", path) and "status_token" not in expected:
+            # The HTTP layer adds the reprint token (docs/sync-protocol.md); the core does not.
+            actual = dict(actual)
+            assert len(actual.pop("status_token")) == 22, path
         assert isinstance(actual, dict) and set(actual) == set(expected), path
         for key, value in expected.items():
             here = f"{path}.{key}"

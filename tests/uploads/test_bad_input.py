@@ -122,6 +122,9 @@ def test_path_like_names_are_refused(live: Live, filename: str) -> None:
         ({"sha256": "../../etc/passwd"}, "bad_metadata"),
         ({"sha256": "A" * 64}, "bad_metadata"),
         ({"record_id": "../x"}, "bad_metadata"),
+        ({"record_id": "a" * 64}, "bad_metadata"),  # once a 500: longer than the column
+        ({"record_id": "not-a-uuid"}, "bad_metadata"),
+        ({"record_id": "0190F0C2-AAAA-7BBB-8CCC-123456789ABC"}, "bad_metadata"),
         ({"kind": "../ktp"}, "bad_kind"),
         ({"kind": "KTP Photo"}, "bad_kind"),
     ],

@@ -13,6 +13,8 @@ from bench._netem import Link, run_proxy
 from tests.uploads.conftest import Live
 from tests.uploads.harness import AUTH, metadata, photo_bytes, sha256
 
+R2 = "0190f0c2-bbbb-7ccc-8ddd-123456789abc"  # a second application's record id
+
 
 class Tap:
     """ASGI middleware noting (method, request Upload-Offset, status, response Upload-Offset)."""
@@ -100,10 +102,10 @@ def test_tuspy_second_upload_of_a_stored_file_sends_no_bytes(live: Live) -> None
     # creation (POST) of a stored file answers at once with the full offset and re-links
     r = live.http.post(
         "/api/uploads/",
-        headers={"Upload-Length": str(len(data)), "Upload-Metadata": _meta(data, "r2")},
+        headers={"Upload-Length": str(len(data)), "Upload-Metadata": _meta(data, R2)},
     )
     assert (r.status_code, r.headers["Upload-Offset"]) == (201, str(len(data)))
-    assert [m["record_id"] for _, m, _ in live.recorder.completed][-1] == "r2"
+    assert [m["record_id"] for _, m, _ in live.recorder.completed][-1] == R2
 
 
 def _meta(data: bytes, record_id: str) -> str:

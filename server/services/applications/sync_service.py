@@ -6,27 +6,49 @@ it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 from server.models import Device, User
+from server.services.applications import sla
+from server.services.applications.sync_sql import Sql
 from server.services.applications.sync_store import TortoiseStore
 from server.services.errors import ServiceError
 from server.services.forms.rules import FormCatalog
 from sync import Actor, Sync
 from sync.engine import MISSING
 from sync.errors import SyncError
-from sync.model import Record
+from sync.model import Effect, Record
 
 _engine: Sync | None = None
 form_catalog = FormCatalog()
+office_timezone = "Asia/Makassar"  # set from settings by configure()
+
+
+def configure(timezone: str) -> None:
+    global office_timezone
+    office_timezone = timezone
+
+
+async def _refresh_sla(sql: Sql, record_ids: list[str]) -> None:
+    await sla.refresh_columns(sql, record_ids, office_timezone)
+
+
+async def _write_issue(sql: Sql, items: list[dict[str, Any]]) -> None:
+    await sql.many(
+        "UPDATE application SET issued_reference = ?, permit_file_sha256 = ? WHERE id = ?",
+        [[i["reference"], i.get("permit_file", ""), i["record_id"]] for i in items],
+    )
 
 
 def engine() -> Sync:
     global _engine
     if _engine is None:
-        _engine = Sync(TortoiseStore(), forms=form_catalog)
+        store = TortoiseStore(
+            effect_writers={"issue": _write_issue}, after_status_moves=_refresh_sla
+        )
+        _engine = Sync(store, forms=form_catalog)
     return _engine
 
 
@@ -75,9 +97,22 @@ async def transition(
     to_status: str,
     note: str = "",
     corrections: dict[str, str] | None = None,
+    *,
+    expected_version: int | None = None,
+    allowed: Callable[[Record], Collection[str]] | None = None,
+    effects: Sequence[Effect] = (),
 ) -> Record:
     async with _as_service_errors():
-        return await engine().transition(staff_actor(user), record_id, to_status, note, corrections)
+        return await engine().transition(
+            staff_actor(user),
+            record_id,
+            to_status,
+            note,
+            corrections,
+            expected_version=expected_version,
+            allowed=allowed,
+            effects=effects,
+        )
 
 
 async def delete_application(user: User, record_id: str) -> None:

@@ -16,7 +16,9 @@ from typing import Any
 from tortoise.exceptions import DBConnectionError, IntegrityError, OperationalError
 from tortoise.transactions import in_transaction
 
+from server.db import is_transient_db_error
 from server.services.applications.sync_sql import Sql, dump, load, load_nullable, when
+from server.services.citizen.links import token_hash
 from sync.errors import StorageRefused, Transient
 from sync.model import (
     Actor,
@@ -33,10 +35,11 @@ log = logging.getLogger("jemput.sync")
 
 BlobCheck = Callable[[Sql, set[str]], Awaitable[set[str]]]
 EffectWriter = Callable[[Sql, list[dict[str, Any]]], Awaitable[None]]
+StatusHook = Callable[[Sql, list[str]], Awaitable[None]]
 
 APP_COLUMNS = (
     "id, owner_user_id, created_by_client, permit_type, form_version, tracking_code, "
-    "status_token, status, data, corrections, files, region_code, captured_at, created_at, "
+    "status_token_hash, status, data, corrections, files, region_code, captured_at, created_at, "
     "updated_at, version, change_seq, deleted"
 )
 APP_UPDATE = (
@@ -63,10 +66,12 @@ class TortoiseStore(Store):
         connection: str = "default",
         known_blobs: BlobCheck = arrived_blobs,
         effect_writers: dict[str, EffectWriter] | None = None,
+        after_status_moves: StatusHook | None = None,
     ) -> None:
         self.connection = connection
         self.check_blobs = known_blobs
         self.effect_writers = effect_writers or {}
+        self.after_status_moves = after_status_moves  # same transaction (SLA columns)
         self.fail_next_save = False  # tests: a transient failure at commit time
         self.refuse_value: str | None = None  # tests: refuse records holding this value
 
@@ -109,10 +114,7 @@ class TortoiseStore(Store):
 
 
 def _refused_data(exc: BaseException) -> bool:
-    """PostgreSQL's data errors (class 22: too long, bad encoding, out of range) will fail the
-    same way on every retry; connection and lock problems will not."""
-    cause = exc.__cause__
-    return str(getattr(cause, "sqlstate", "") or "").startswith("22")
+    return not is_transient_db_error(exc)
 
 
 async def _lock_counter(sql: Sql) -> dict[str, Any]:
@@ -137,7 +139,7 @@ def _record(row: dict[str, Any]) -> Record:
         permit_type=row["permit_type"],
         form_version=row["form_version"],
         tracking_code=row["tracking_code"],
-        status_token=row["status_token"],
+        status_token="",  # only its hash is stored (server.services.citizen.links)
         status=row["status"],
         fields=load(row["data"]),
         corrections=load(row["corrections"]),
@@ -289,6 +291,9 @@ class _Write(WriteTx):
                 for c in batch.status_changes
             ],
         )
+        if batch.status_changes and self.store.after_status_moves is not None:
+            moved = list(dict.fromkeys(c.record_id for c in batch.status_changes))
+            await self.store.after_status_moves(self.sql, moved)
         await _save_results(self.sql, batch)
         if batch.client is not None:
             c = batch.client
@@ -329,7 +334,7 @@ async def _save_records(sql: Sql, batch: Batch) -> None:
                 r.permit_type,
                 r.form_version,
                 r.tracking_code,
-                r.status_token,
+                token_hash(r.status_token) if r.status_token else "",
                 r.status,
                 dump(r.fields),
                 dump(r.corrections),

@@ -4,7 +4,8 @@
 duplicate names, choices without options, dangling references…) as ``Problem``s with a path,
 a code and Indonesian and English messages; ``check_definition`` raises
 ``FormDefinitionError`` with that list. ``permit_type_problems``/``check_permit_type`` do the
-same for a permit type (server/reference/permit_types/*.json). Values are checked in
+same for a permit type (server/reference/permit_types/*.json), including its optional
+``workflow`` block (server.services.applications.workflow). Values are checked in
 ``server.services.forms.values``.
 
 Settings beyond name/type/label/required (any field may also have ``help``/``placeholder``
@@ -433,7 +434,7 @@ def permit_type_problems(data: Any) -> list[Problem]:
     if not isinstance(data, dict):
         return [_problem("", "permit_not_object")]
     allowed = {"code", "name", "description", "issuer", "external_system", "external_ref"}
-    allowed |= {"sla_working_days", "fee_rupiah", "forms"}
+    allowed |= {"sla_working_days", "fee_rupiah", "forms", "workflow"}
     out = [_problem(k, "unknown_permit_setting") for k in sorted(set(data) - allowed)]
     if not (isinstance(data.get("code"), str) and _SLUG.fullmatch(data["code"])):
         out.append(_problem("code", "permit_code"))
@@ -457,6 +458,10 @@ def permit_type_problems(data: Any) -> list[Problem]:
         out.append(_problem("sla_working_days", "sla"))
     if not (is_int(data.get("fee_rupiah", 0)) and data.get("fee_rupiah", 0) >= 0):
         out.append(_problem("fee_rupiah", "fee"))
+    if "workflow" in data:
+        from server.services.applications.workflow import workflow_problems
+
+        out += workflow_problems(data["workflow"])
     forms = data.get("forms")
     if not isinstance(forms, list) or not forms:
         return [*out, _problem("forms", "no_forms")]

@@ -81,6 +81,7 @@ async def _offices() -> None:
             address=office.get("address", ""),
             phone=office.get("phone", ""),
             email=office.get("email", ""),
+            hours=office.get("hours", ""),
         )
 
 

@@ -49,17 +49,24 @@ async def prepare(settings: Settings) -> str:
     await db.migrate(settings)
     await db.close_db()
     await db.init_db(settings)
+    token = await seed_officer()
+    await db.close_db()
+    return token
+
+
+async def seed_officer(username: str = "petugas_bench") -> str:
+    """In an open database: the permit forms, the demo regions and an officer of AREA with an
+    enrolled tablet; returns the device token."""
     await demo.load_permit_types()
     await regions.import_rows(regions.read_csv(reference.DEMO_REGIONS_FILE))
     user = await users.create_user(
-        "petugas_bench",
+        username,
         "Bench-Password-2026",
         full_name="Petugas Bench",
         role=Role.OFFICER,
         area_codes=[AREA],
     )
     enrollment = await devices.enroll(user, "bench tablet")
-    await db.close_db()
     return enrollment.token
 
 

@@ -1,6 +1,8 @@
-"""A loopback link emulator: a TCP proxy with a bandwidth cap, one-way latency and cuts.
+"""A loopback link emulator and fault injector: a TCP proxy for 127.0.0.1 with a bandwidth
+cap, one-way latency (with jitter), periodic cuts and seeded faults per connection.
 
-Used by bench/upload.py and tests/uploads (no `tc netem` in CI sandboxes). Model:
+Used by bench/ (upload, dropped connections, load) and the tests (no `tc netem` or toxiproxy
+in CI sandboxes). Model:
 
 - each direction is one link shared by all connections: a chunk of n bytes occupies it for
   n / rate seconds, then arrives latency seconds later;
@@ -8,16 +10,24 @@ Used by bench/upload.py and tests/uploads (no `tc netem` in CI sandboxes). Model
   headers included) the proxy stops reading, lets the bytes already on the wire arrive, then
   resets the client's side (RST) and closes the server's side, as when a mobile link drops;
 - `handshake=True` adds one round trip before a new connection's first byte arrives (TCP's
-  three-way handshake, which a loopback connect() does not pay).
+  three-way handshake, which a loopback connect() does not pay);
+- faults (seeded by `seed`): a share of connections (`reset_share`) is reset at a random
+  byte, half of them while the client sends (mid-request), half while the server answers
+  (mid-response); `stall_share` of them stop forwarding at a random byte for
+  `stall_seconds` and are then reset. The byte is drawn uniformly from the size of a
+  recently completed connection in that direction, so it falls inside real requests.
+  `jitter` adds a uniform ±jitter seconds to each chunk's latency (order is kept).
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import socket
 import struct
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -31,6 +41,18 @@ class Link:
     latency: float = 0.0  # one-way seconds
     cut_every: int | None = None
     handshake: bool = False
+    seed: int = 0
+    reset_share: float = 0.0  # share of connections reset at a random byte
+    stall_share: float = 0.0  # share of connections stalled at a random byte, then reset
+    stall_seconds: float = 5.0
+    jitter: float = 0.0  # ± seconds added to each chunk's latency
+
+
+@dataclass
+class Fault:
+    upstream: bool  # True: while the client sends (mid-request); False: mid-response
+    at: int  # byte offset in that direction of this connection
+    stall: bool = False
 
 
 @dataclass
@@ -39,6 +61,14 @@ class Stats:
     down_bytes: int = 0
     connections: int = 0
     cuts: int = 0
+    resets_mid_request: int = 0
+    resets_mid_response: int = 0
+    stalls: int = 0
+    planned_faults: int = 0
+
+    @property
+    def faults(self) -> int:
+        return self.resets_mid_request + self.resets_mid_response + self.stalls
 
 
 class _Direction:
@@ -73,6 +103,8 @@ class Proxy:
         self.up = _Direction(link.rate)
         self.down = _Direction(link.rate)
         self.next_cut = link.cut_every
+        self.rng = random.Random(link.seed)
+        self.sizes: dict[bool, deque[int]] = {True: deque(maxlen=256), False: deque(maxlen=256)}
         self.writers: set[asyncio.StreamWriter] = set()
         self.handlers: set[asyncio.Task[None]] = set()
 
@@ -84,7 +116,11 @@ class Proxy:
         upstream: bool,
         start_delay: float,
         cut: asyncio.Event,
+        fault: Fault | None,
+        moved: dict[bool, int],
     ) -> None:
+        if fault is not None and fault.upstream != upstream:
+            fault = None
         queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
 
         async def deliver() -> None:
@@ -103,17 +139,32 @@ class Proxy:
                 size = _READ
                 if upstream and self.next_cut is not None:
                     size = min(size, self.next_cut - self.stats.up_bytes)
+                if fault is not None:
+                    size = min(size, fault.at - moved[upstream])
                 data = await reader.read(size)
                 if not data:
                     break
+                moved[upstream] += len(data)
                 if upstream:
                     self.stats.up_bytes += len(data)
                 else:
                     self.stats.down_bytes += len(data)
                 left = await direction.occupy(len(data))
-                at = left + self.link.latency + (start_delay if first else 0.0)
+                at = left + self._latency() + (start_delay if first else 0.0)
                 first = False
                 queue.put_nowait((at, data))
+                if fault is not None and moved[upstream] >= fault.at:
+                    queue.put_nowait((0.0, b""))
+                    await sender
+                    if fault.stall:
+                        self.stats.stalls += 1
+                        await asyncio.sleep(self.link.stall_seconds)
+                    elif upstream:
+                        self.stats.resets_mid_request += 1
+                    else:
+                        self.stats.resets_mid_response += 1
+                    cut.set()
+                    return
                 if upstream and self.next_cut is not None and self.stats.up_bytes >= self.next_cut:
                     self.next_cut += self.link.cut_every or 0
                     self.stats.cuts += 1
@@ -129,6 +180,24 @@ class Proxy:
             cut.set()
         finally:
             sender.cancel()
+
+    def _latency(self) -> float:
+        if not self.link.jitter:
+            return self.link.latency
+        return max(0.0, self.link.latency + self.rng.uniform(-self.link.jitter, self.link.jitter))
+
+    def _plan(self) -> Fault | None:
+        """Draw this connection's fault (or none) from the seeded generator."""
+        draw = self.rng.random()
+        if draw >= self.link.reset_share + self.link.stall_share:
+            return None
+        self.stats.planned_faults += 1
+        upstream = self.rng.random() < 0.5
+        seen = self.sizes[upstream]
+        total = self.rng.choice(seen) if seen else 2048
+        return Fault(
+            upstream, self.rng.randint(1, max(1, total - 1)), draw >= self.link.reset_share
+        )
 
     async def _handle(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
@@ -161,9 +230,15 @@ class Proxy:
             return
         self.writers.add(server_w)
         cut = asyncio.Event()
+        fault = self._plan()
+        moved = {True: 0, False: 0}
         rtt = 2 * self.link.latency if self.link.handshake else 0.0
-        up = asyncio.create_task(self._pump(client_r, server_w, self.up, True, rtt, cut))
-        down = asyncio.create_task(self._pump(server_r, client_w, self.down, False, 0.0, cut))
+        up = asyncio.create_task(
+            self._pump(client_r, server_w, self.up, True, rtt, cut, fault, moved)
+        )
+        down = asyncio.create_task(
+            self._pump(server_r, client_w, self.down, False, 0.0, cut, fault, moved)
+        )
         cut_waiter = asyncio.create_task(cut.wait())
         both = asyncio.gather(up, down, return_exceptions=True)
         try:
@@ -183,6 +258,10 @@ class Proxy:
                 client_w.close()
                 server_w.close()
             await asyncio.gather(both, cut_waiter, return_exceptions=True)
+            if not cut.is_set():
+                for upstream in (True, False):
+                    if moved[upstream]:
+                        self.sizes[upstream].append(moved[upstream])
 
 
 @contextmanager

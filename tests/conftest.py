@@ -176,9 +176,13 @@ class LiveServer:
 
 
 def start_server(
-    settings: Settings, *, workers: int = 1, extra_env: dict[str, str] | None = None
+    settings: Settings,
+    *,
+    workers: int = 1,
+    extra_env: dict[str, str] | None = None,
+    port: int | None = None,
 ) -> LiveServer:
-    port = free_port()
+    port = port or free_port()
     log = settings.data_dir / f"server-{port}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     env = {

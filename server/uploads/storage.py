@@ -103,6 +103,16 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class LocalDiskStorage:
     def __init__(self, media_dir: str | os.PathLike[str]) -> None:
         self.root = Path(media_dir)
@@ -198,8 +208,21 @@ class LocalDiskStorage:
             raise ValueError(variant)
         await self._atomic_write(self._blob_base(sha).with_suffix(f".{variant}"), data)
 
+    def sweep_tmp(self) -> list[str]:
+        """Remove temporary files left by a process that died mid-write (kill -9, power
+        loss). Names carry the writer's pid, so a live worker's files are left alone."""
+        removed = []
+        for path in self.tmp.glob("*.tmp"):
+            pid = path.name.split("-", 1)[0]
+            if pid.isdigit() and _alive(int(pid)):
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed.append(path.name)
+        return removed
+
     async def _atomic_write(self, target: Path, data: bytes) -> None:
-        temp = self.tmp / f"{secrets.token_hex(8)}.tmp"
+        temp = self.tmp / f"{os.getpid()}-{secrets.token_hex(8)}.tmp"
         try:
             async with aiofiles.open(temp, "wb") as f:
                 await f.write(data)

@@ -103,8 +103,10 @@ def component(request: Request) -> TusEndpoints:
         storage = LocalDiskStorage(settings.media_dir)
 
         async def on_present(who: Uploader, sha: str) -> None:
+            # Idempotent repair: a crash may have cut the completion hook short after the
+            # index row and before the applications were told (they would never show it).
             blob = await storage.get_blob(sha)
-            if blob is not None and not await files.known_blobs([sha]):
+            if blob is not None:
                 await files.blob_stored(
                     sha256=sha,
                     size=blob.size,
@@ -203,6 +205,7 @@ async def cleanup(settings: Settings) -> int:
     locks = locks_for(settings)
     try:
         removed = await expire_uploads(storage, locks)
+        await asyncio.to_thread(storage.sweep_tmp)
     finally:
         await close_locks(locks)
     cutoff = datetime.now(UTC) - timedelta(seconds=limits.expire_seconds)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import base64
 import io
+import os
+import subprocess
+import sys
 import time
 import uuid
 from typing import Any
@@ -261,3 +264,42 @@ async def test_head_indexes_a_stored_file_the_database_lost(client, officer) -> 
     assert head.headers["Upload-Offset"] == str(len(data))
     assert await Blob.filter(sha256=sha).exists()
     assert (await Application.get(id=record_id)).files[0]["arrived"] is True
+
+
+async def test_head_marks_the_file_arrived_when_a_crash_came_after_the_index(  # type: ignore[no-untyped-def]
+    client, officer
+) -> None:
+    """Found by the kill -9 rounds (tests/reliability/test_crash.py): the index row was
+    written, the process died before the applications were told, and the file never showed
+    as arrived."""
+    _, auth, _ = officer
+    record_id = str(uuid.uuid4())
+    data = photo_bytes(seed=3)
+    sha = sha256(data)
+    await push(client, auth, create_app_mutation(record_id), attach(record_id, sha))
+    assert (await tus_upload(client, auth, data, record_id)).status_code == 201
+    await Application.filter(id=record_id).update(
+        files=[{"sha256": sha, "kind": "ktp", "arrived": False}]
+    )
+    assert await Blob.filter(sha256=sha).exists()
+    head = await client.head(f"/api/uploads/{sha}", headers={**auth, **TUS})
+    assert head.headers["Upload-Offset"] == str(len(data))
+    assert (await Application.get(id=record_id)).files[0]["arrived"] is True
+
+
+async def test_cleanup_removes_temporary_files_of_dead_processes_only(db: Settings) -> None:
+    storage = LocalDiskStorage(db.media_dir)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    left_by_crash = storage.tmp / f"{dead}-0123456789abcdef.tmp"
+    being_written = storage.tmp / f"{os.getpid()}-fedcba9876543210.tmp"
+    left_by_crash.write_bytes(b"half")
+    being_written.write_bytes(b"busy")
+    await cleanup(db)
+    assert not left_by_crash.exists()
+    assert being_written.exists()
+    being_written.unlink()

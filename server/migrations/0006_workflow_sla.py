@@ -4,7 +4,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0004_sync_push_log')]
+    dependencies = [('models', '0005_citizen')]
 
     initial = False
 

@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from server import db
-from server.services.applications import sync_service
+from server.services.applications import statuses, sync_service
 from server.services.throttling.limiter import Limiter
 from server.settings import Settings
 from server.web import dates, i18n
@@ -39,6 +39,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "server.api.sync",
     "server.uploads.web",
     "server.admin.pages",
+    "server.office.applications",
     "server.public.status",
     "server.web.pwa",
 )
@@ -65,6 +66,10 @@ def build_templates(settings: Settings) -> Jinja2Templates:
     env.filters["local_datetime"] = lambda value: dates.local_datetime(value, settings.timezone)
     env.filters["long_date"] = dates.long_date
     env.filters["rupiah"] = dates.rupiah
+    env.filters["status_name"] = lambda code: statuses.status_name(
+        code, i18n.current_language.get()
+    )
+    env.filters["label"] = i18n.label
     return templates
 
 

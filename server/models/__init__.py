@@ -13,6 +13,7 @@ from server.models.accounts import (
 from server.models.applications import (
     Application,
     ApplicationBlob,
+    ApplicationDuplicate,
     MutationResult,
     StatusChange,
     SyncClient,
@@ -27,6 +28,7 @@ from server.models.reference import FormDefinition, Holiday, PermitType, Region
 __all__ = [
     "Application",
     "ApplicationBlob",
+    "ApplicationDuplicate",
     "AuditEvent",
     "Blob",
     "Device",

@@ -21,6 +21,7 @@ from starlette.templating import Jinja2Templates
 
 from server import db
 from server.services.applications import statuses, sync_service
+from server.services.citizen import feedback
 from server.services.throttling.limiter import Limiter
 from server.settings import Settings
 from server.web import dates, i18n
@@ -41,6 +42,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "server.admin.pages",
     "server.office.applications",
     "server.public.status",
+    "server.public.feedback",
     "server.web.pwa",
 )
 
@@ -144,4 +146,5 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     app.state.settings = settings
     app.state.limiter = Limiter(settings.rate_limit_storage)
     app.state.templates = build_templates(settings)
+    feedback.configure(settings.timezone)
     return app

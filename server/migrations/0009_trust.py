@@ -4,7 +4,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0007_inbox')]
+    dependencies = [('models', '0008_audit_chain')]
 
     initial = False
 

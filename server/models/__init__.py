@@ -12,6 +12,7 @@ from server.models.accounts import (
 from server.models.applications import (
     Application,
     ApplicationBlob,
+    ApplicationDuplicate,
     MutationResult,
     StatusChange,
     SyncClient,
@@ -26,6 +27,7 @@ from server.models.reference import FormDefinition, Holiday, PermitType, Region
 __all__ = [
     "Application",
     "ApplicationBlob",
+    "ApplicationDuplicate",
     "AuditEvent",
     "Blob",
     "Device",

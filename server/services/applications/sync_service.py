@@ -48,7 +48,7 @@ def engine() -> Sync:
         store = TortoiseStore(
             effect_writers={"issue": _write_issue}, after_status_moves=_refresh_sla
         )
-        _engine = Sync(store, forms=form_catalog)
+        _engine = Sync(store, forms=form_catalog, region_of=form_catalog.region_of)
     return _engine
 
 

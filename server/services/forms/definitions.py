@@ -19,6 +19,8 @@ labels; any other key is refused so typos surface):
 - nik: ``sex_field`` (a choice with options L/P), ``birth_date_field`` (a date) to compare with
 - phone: ``mobile`` (refuse landlines); rupiah: ``min``, ``max`` in whole rupiah
 - photo: ``kind``; gps: ``max_accuracy_m`` (warning above it, default 100)
+- the form may name its ``scope_region`` (a region field; default ``business_region``, else
+  the first region field): the application's region for area scoping
 - sections may have a ``description``; required_documents entries may have ``kind``,
   ``help`` and ``required`` (default true; a missing required document is a warning)
 """
@@ -364,7 +366,7 @@ def definition_problems(definition: Any) -> list[Problem]:
     if not isinstance(definition, dict):
         return [_problem("", "definition_not_object")]
     out: list[Problem] = []
-    allowed = {"version", "purpose_notice", "required_documents", "sections"}
+    allowed = {"version", "purpose_notice", "required_documents", "sections", "scope_region"}
     out += [_problem(k, "unknown_form_setting") for k in sorted(set(definition) - allowed)]
     if not (is_int(definition.get("version")) and definition["version"] >= 1):
         out.append(_problem("version", "version"))
@@ -401,7 +403,23 @@ def definition_problems(definition: Any) -> list[Problem]:
                 else:
                     by_name[name] = f
     out += _reference_problems(definition, by_name)
+    scope = definition.get("scope_region")
+    target = by_name.get(scope) if isinstance(scope, str) else None
+    if scope is not None and (target is None or target.get("type") != "region"):
+        out.append(_problem("scope_region", "bad_reference", want="region"))
     return out
+
+
+def scope_field(definition: dict[str, Any]) -> str | None:
+    """The region field an application is scoped by (areas, office inbox): the form's
+    ``scope_region``, else its ``business_region``, else its first region field."""
+    regions = [f["name"] for f in iter_fields(definition) if f.get("type") == "region"]
+    named = definition.get("scope_region")
+    if named in regions:
+        return str(named)
+    if "business_region" in regions:
+        return "business_region"
+    return regions[0] if regions else None
 
 
 def _reference_problems(definition: dict[str, Any], by_name: dict[str, Any]) -> list[Problem]:

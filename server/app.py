@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from server import db
-from server.services.applications import sync_service
+from server.services.applications import statuses, sync_service
 from server.settings import Settings
 from server.web import dates, i18n
 from server.web.auth import LANGUAGE_COOKIE, LoginRequired
@@ -38,6 +38,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "server.api.sync",
     "server.uploads.web",
     "server.admin.pages",
+    "server.office.applications",
     "server.public.status",
     "server.web.pwa",
 )
@@ -64,6 +65,10 @@ def build_templates(settings: Settings) -> Jinja2Templates:
     env.filters["local_datetime"] = lambda value: dates.local_datetime(value, settings.timezone)
     env.filters["long_date"] = dates.long_date
     env.filters["rupiah"] = dates.rupiah
+    env.filters["status_name"] = lambda code: statuses.status_name(
+        code, i18n.current_language.get()
+    )
+    env.filters["label"] = i18n.label
     return templates
 
 

@@ -21,6 +21,7 @@ from starlette.templating import Jinja2Templates
 
 from server import db
 from server.services.applications import statuses, sync_service
+from server.services.citizen import feedback
 from server.settings import Settings
 from server.web import dates, i18n
 from server.web.auth import LANGUAGE_COOKIE, LoginRequired
@@ -40,6 +41,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "server.admin.pages",
     "server.office.applications",
     "server.public.status",
+    "server.public.feedback",
     "server.web.pwa",
 )
 
@@ -141,4 +143,5 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     )
     app.state.settings = settings
     app.state.templates = build_templates(settings)
+    feedback.configure(settings.timezone)
     return app

@@ -333,4 +333,7 @@ BUILTIN = (
 
 
 def default_registry() -> Registry:
-    return Registry(BUILTIN)
+    """The application mutations plus the citizen ones (feedback and survey taken offline)."""
+    from sync.citizen import FEEDBACK, SURVEY
+
+    return Registry((*BUILTIN, FEEDBACK, SURVEY))

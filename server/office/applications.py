@@ -14,7 +14,7 @@ from server.models import Role, User
 from server.services.applications import sla_reports
 from server.services.applications.detail import application_detail
 from server.services.applications.moves import MoveRequest, move
-from server.services.errors import ServiceError
+from server.services.errors import NotFound, ServiceError
 from server.web.auth import CSRF_FIELD, check_csrf, require_staff
 from server.web.bodies import check_text
 from server.web.errors import ApiError
@@ -53,9 +53,13 @@ async def _page(
     error: ServiceError | None = None,
     form: dict[str, Any] | None = None,
 ) -> Response:
-    data = await application_detail(
-        user, request.path_params["id"], timezone=_timezone(request), reveal_nik=reveal_nik
-    )
+    try:
+        data = await application_detail(
+            user, request.path_params["id"], timezone=_timezone(request), reveal_nik=reveal_nik
+        )
+    except NotFound as exc:  # answered here so that even the refusal is never cached
+        body = {"error": exc.code, "message": exc.message, "status": exc.status}
+        return respond(request, "error.html", body, status=exc.status)
     if error is not None:
         data["error"] = {"error": error.code, "message": error.message, "details": error.details}
     data["form"] = form or {}
@@ -100,8 +104,8 @@ async def move_application(request: Request) -> Response:
     try:
         await move(user, request.path_params["id"], wanted)
     except ServiceError as exc:
-        if exc.status == 404:
-            raise
+        if isinstance(exc, NotFound):
+            return await _page(request, user)
         kept = {"to_status": wanted.to_status, "note": wanted.note, "reference": wanted.reference}
         kept["corrections"] = corrections  # type: ignore[assignment]
         return await _page(request, user, status=exc.status, error=exc, form=kept)

@@ -54,7 +54,7 @@ async def status_page(request: Request) -> Response:
         app = await status.find(code, token, settings, moment)
     except NotFound:
         return not_found(request)
-    view = await status.view(app, settings, moment.astimezone(status.zone(settings)).date())
+    view = await status.view(app, settings, moment)
     if view.status in status.SURVEY_STATUSES:
         view.survey_open = not await SurveyResponse.exists(application_id=app.id)
     link = status_link(app.tracking_code, token)

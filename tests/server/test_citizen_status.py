@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -95,6 +96,11 @@ async def test_corrections_in_the_citizens_words_and_the_paused_clock(
 ):
     pushed = await push_application(client, make_user, make_device)
     verifier = await make_user(Role.VERIFIER)
+    await sync_service.transition(verifier, pushed.record_id, "verifikasi")
+    await sync_service.transition(verifier, pushed.record_id, "diproses")
+    running = (await client.get(f"/t/{pushed.code}?k={pushed.token}")).text
+    sla_text = running.split('id="sla"')[1].split("</p>")[0]
+    assert "Batas waktu" in sla_text and re.search(r"Sisa [1-5] hari kerja", sla_text)
     await sync_service.transition(
         verifier,
         pushed.record_id,

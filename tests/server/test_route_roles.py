@@ -134,6 +134,7 @@ CREATE_HEADERS = {
         for k, v in {"sha256": NEW_SHA, "record_id": str(uuid.uuid4()), "kind": "ktp"}.items()
     ),
 }
+UNKNOWN_APP = uuid.uuid4()
 PATCH_HEADERS = {**TUS, "Content-Type": "application/offset+octet-stream", "Upload-Offset": "0"}
 
 # (method, route path) → Row. HEAD follows GET and is not listed separately.
@@ -147,6 +148,9 @@ EXPECTED: dict[tuple[str, str], Row] = {
         why="credentials in the body, no session to forge against",
     ),
     ("GET", "/api/me"): Row(device_api(), personal=True),
+    ("POST", "/api/devices/logout"): Row(
+        device_api(ok=204), why="device bearer token, no cookie: not forgeable cross-site"
+    ),
     ("GET", "/api/reference"): Row(device_api()),
     ("POST", "/api/sync/push"): Row(
         # A device gets past the gate and is told its body is wrong (415: not JSON).
@@ -236,6 +240,37 @@ EXPECTED: dict[tuple[str, str], Row] = {
         request=csrf_form(),
         state_changing=True,
     ),
+    # -- one application and the SLA lists (an unknown id is 404 for whoever may look) ---------
+    ("GET", "/office/applications/{id}"): Row(
+        page(*OFFICE, ok=404), url=f"/office/applications/{UNKNOWN_APP}", personal=True
+    ),
+    ("GET", "/office/applications/{id}.json"): Row(
+        page(*OFFICE, ok=404), url=f"/office/applications/{UNKNOWN_APP}.json", personal=True
+    ),
+    **{
+        ("POST", f"/office/applications/{{id}}/move{suffix}"): Row(
+            page(Role.VERIFIER, Role.SUPERVISOR, ok=404),
+            url=f"/office/applications/{UNKNOWN_APP}/move{suffix}",
+            request=csrf_form({"version": "2", "to_status": "verifikasi"}),
+            state_changing=True,
+            personal=True,
+        )
+        for suffix in ("", ".json")
+    },
+    **{
+        ("POST", f"/office/applications/{{id}}/nik{suffix}"): Row(
+            page(*OFFICE, ok=404),
+            url=f"/office/applications/{UNKNOWN_APP}/nik{suffix}",
+            request=csrf_form(),
+            state_changing=True,
+            personal=True,
+        )
+        for suffix in ("", ".json")
+    },
+    **{
+        ("GET", path): Row(page(*OFFICE), personal=True)
+        for path in ("/office/overdue", "/office/overdue.json", "/office/sla", "/office/sla.json")
+    },
     # -- the citizen's pages (public; their forms carry their own signed token) ---------------
     ("GET", "/t/{code}"): Row(
         # An unknown code or token is 404 alike for everyone.
@@ -249,6 +284,25 @@ EXPECTED: dict[tuple[str, str], Row] = {
         request=lambda ctx, csrf: {"data": {"code": "JB-7K3M-9QXD-4HTA", "phone_last4": "1234"}},
         why="public form without a session: refused here without its form token; the signed "
         "token itself is tested in tests/server/test_citizen_status.py",
+    ),
+    ("GET", "/umpan-balik"): Row(everyone(200)),
+    ("POST", "/umpan-balik"): Row(
+        everyone(403),
+        request=lambda ctx, csrf: {"data": {"kind": "saran", "message": "Tolong buka sabtu."}},
+        why="public form without a session: refused here without its form token; the signed "
+        "token itself is tested in tests/server/test_citizen_feedback.py",
+    ),
+    ("GET", "/tiket/{code}"): Row(
+        everyone(404), url="/tiket/TK-7K3M-9QXD-4HTA?k=q3Vb8xY2mN4pR6tW1zA9cE", personal=True
+    ),
+    ("GET", "/t/{code}/survei"): Row(
+        everyone(404), url="/t/JB-7K3M-9QXD-4HTA/survei?k=q3Vb8xY2mN4pR6tW1zA9cE", personal=True
+    ),
+    ("POST", "/t/{code}/survei"): Row(
+        everyone(404),
+        url="/t/JB-7K3M-9QXD-4HTA/survei?k=q3Vb8xY2mN4pR6tW1zA9cE",
+        why="public form behind the status link's secret (404 without it) and its signed form "
+        "token (tests/server/test_citizen_feedback.py)",
     ),
     # -- the field app's shell (public files, no personal data) --------------------------------
     ("GET", "/app"): Row(everyone(308)),

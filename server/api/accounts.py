@@ -7,7 +7,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from server.models import Device, User
+from server.services import audit
 from server.services.accounts import devices, users
+from server.services.errors import ServiceError, TooManyRequests
 from server.web.auth import client_key, require_device
 from server.web.bodies import optional_str, read_json, require_str
 
@@ -38,13 +40,19 @@ async def enroll(request: Request) -> JSONResponse:
     data = await read_json(request, max_bytes=8 * 1024)
     settings = request.app.state.settings
     device_name = optional_str(data, "device_name", max_length=100)
-    user = await users.authenticate(
-        require_str(data, "username", max_length=64),
-        require_str(data, "password", max_length=256),
-        client_key=client_key(request),
-        max_failures=settings.login_max_failures,
-        window_seconds=settings.login_window_seconds,
-    )
+    username = require_str(data, "username", max_length=64)
+    try:
+        user = await users.authenticate(
+            username,
+            require_str(data, "password", max_length=256),
+            client_key=client_key(request),
+            max_failures=settings.login_max_failures,
+            window_seconds=settings.login_window_seconds,
+        )
+    except ServiceError as exc:
+        if not isinstance(exc, TooManyRequests):
+            await audit.login_failed(username, client=client_key(request), channel="device")
+        raise
     enrollment = await devices.enroll(user, device_name)
     await user.fetch_related("office")
     return JSONResponse(

@@ -25,7 +25,7 @@ from server.web.auth import (
     require_staff,
     set_session_cookie,
 )
-from server.web.bodies import check_text
+from server.web.bodies import check_text, read_form
 from server.web.errors import ApiError
 
 
@@ -59,7 +59,7 @@ async def home(request: Request) -> Response:
 async def login(request: Request) -> Response:
     if request.method == "GET":
         return render(request, "login.html", next=request.query_params.get("next", ""))
-    form = await request.form(max_files=0, max_fields=10)
+    form = await read_form(request, max_files=0, max_fields=10)
     settings = request.app.state.settings
     username = str(form.get("username", ""))
     try:
@@ -99,7 +99,7 @@ async def login(request: Request) -> Response:
 
 
 async def logout(request: Request) -> Response:
-    form = await request.form(max_files=0, max_fields=5)
+    form = await read_form(request, max_files=0, max_fields=5)
     await check_csrf(request, str(form.get(CSRF_FIELD, "")))
     session = await current_session(request)
     await sessions.end(request.cookies.get(SESSION_COOKIE))
@@ -139,7 +139,7 @@ async def admin_home(request: Request) -> Response:
 
 async def admin_revoke_device(request: Request) -> Response:
     actor = await require_staff(request, Role.ADMIN)
-    form = await request.form(max_files=0, max_fields=5)
+    form = await read_form(request, max_files=0, max_fields=5)
     await check_csrf(request, str(form.get(CSRF_FIELD, "")))
     await devices.revoke(request.path_params["device_id"], actor=actor)
     return RedirectResponse("/admin/#devices", status_code=303)

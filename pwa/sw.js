@@ -20,6 +20,7 @@ const SHELL = [
   "js/api.js",
   "js/db.js",
   "js/dom.js",
+  "js/idle.js",
   "js/i18n.js",
   "js/photo.js",
   "js/session.js",
@@ -34,6 +35,7 @@ const SHELL = [
   "js/ui/problems.js",
   "js/ui/header.js",
   "js/ui/list.js",
+  "js/ui/lock.js",
   "js/ui/login.js",
   "js/ui/receipt.js",
   "js/ui/record.js",
@@ -42,12 +44,15 @@ const SHELL = [
   "core/formcheck.js",
   "core/ids.js",
   "core/nik.js",
+  "core/officers.js",
   "core/phone.js",
   "core/records.js",
   "core/rupiah.js",
+  "core/sealed-db.js",
   "core/store.js",
   "core/sync.js",
   "core/hlc.js",
+  "core/vault.js",
   "vendor/idb.js",
   "vendor/qrcode.js",
   "vendor/signature_pad.js",
@@ -93,9 +98,9 @@ self.addEventListener("fetch", (event) => {
   event.respondWith(fromCache(clean).then((r) => r || fetch(req)));
 });
 
-async function fromCache(url) {
-  const cache = await caches.open(CACHE);
-  return cache.match(url, { ignoreSearch: true });
+function fromCache(url) {
+  // caches.match, not caches.open: opening would re-create a cache a revocation just wiped
+  return caches.match(url, { cacheName: CACHE, ignoreSearch: true });
 }
 
 // Background Sync: wake an open window to run the sync engine (it needs the page's

@@ -20,7 +20,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from server import db
-from server.services.applications import sync_service
+from server.services.applications import statuses, sync_service
+from server.services.citizen import feedback
+from server.services.throttling.limiter import Limiter
 from server.settings import Settings
 from server.web import dates, i18n
 from server.web.auth import LANGUAGE_COOKIE, LoginRequired
@@ -38,7 +40,10 @@ ROUTE_MODULES: tuple[str, ...] = (
     "server.api.sync",
     "server.uploads.web",
     "server.admin.pages",
+    "server.office.applications",
+    "server.office.inbox",
     "server.public.status",
+    "server.public.feedback",
     "server.web.pwa",
 )
 
@@ -64,6 +69,10 @@ def build_templates(settings: Settings) -> Jinja2Templates:
     env.filters["local_datetime"] = lambda value: dates.local_datetime(value, settings.timezone)
     env.filters["long_date"] = dates.long_date
     env.filters["rupiah"] = dates.rupiah
+    env.filters["status_name"] = lambda code: statuses.status_name(
+        code, i18n.current_language.get()
+    )
+    env.filters["label"] = i18n.label
     return templates
 
 
@@ -121,6 +130,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
             await close_uploads(app)
+            await app.state.limiter.close()
             await db.close_db()
 
     app = Starlette(
@@ -135,5 +145,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.limiter = Limiter(settings.rate_limit_storage)
     app.state.templates = build_templates(settings)
+    feedback.configure(settings.timezone)
     return app

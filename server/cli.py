@@ -35,13 +35,18 @@ def run(coro: Coroutine[Any, Any, int | None]) -> int:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    # Each worker reads its settings from the environment: it must know there are several
+    # (rate-limit counters then default to the shared database), and a bad mix stops here.
+    os.environ["WORKERS"] = str(args.workers)
+    Settings.from_env()
+
     uvicorn.run(
         "server.app:create_app",
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
-        proxy_headers=settings.production,
+        proxy_headers=False,  # X-Forwarded-For is read only from TRUSTED_PROXIES
         log_level="info",
     )
     return 0
@@ -159,6 +164,21 @@ async def cmd_uploads(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
+    from server.services import audit
+
+    async with database(settings):
+        result = await audit.verify()
+    if result.ok:
+        print(f"audit trail intact: {result.rows} rows, head {result.head}")
+        return 0
+    print(
+        f"jemput: AUDIT TRAIL BROKEN at {result.problem} ({result.rows} rows verified before it)",
+        file=sys.stderr,
+    )
+    return 3
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="jemput", description="Jemput Bola server administration")
     sub = p.add_subparsers(dest="command", required=True)
@@ -200,6 +220,9 @@ def parser() -> argparse.ArgumentParser:
     uploads = sub.add_parser("uploads", help="photo and document uploads")
     upsub = uploads.add_subparsers(dest="uploads_command", required=True)
     upsub.add_parser("cleanup", help="remove expired partial uploads")
+    audit = sub.add_parser("audit", help="the audit trail")
+    asub = audit.add_subparsers(dest="audit_command", required=True)
+    asub.add_parser("verify", help="check the hash chain; exit 3 naming the first bad row")
     return p
 
 
@@ -212,6 +235,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int] | in
     "regions": cmd_regions,
     "holidays": cmd_holidays,
     "uploads": cmd_uploads,
+    "audit": cmd_audit,
 }
 
 

@@ -203,15 +203,29 @@ def _merge(ctx: Context, record: Record, changes: dict[str, tuple[Any, Any]]) ->
         current = record.fields.get(name)
         outcome = merge_field(base, value, current)
         if outcome is Outcome.TAKE:
-            if value is None:
-                record.fields.pop(name, None)
-            else:
-                record.fields[name] = value
+            _set(record, name, value)
             changed = True
         elif outcome is Outcome.CONFLICT:
-            ctx.conflict(record, name, base, value)
+            # The server keeps canonical values once submitted; the tablet may still hold
+            # what was typed ("0812…" for "+62812…") until its next pull.
+            again = merge_field(
+                ctx.canonical(record, name, base), ctx.canonical(record, name, value), current
+            )
+            if again is Outcome.TAKE:
+                _set(record, name, value)
+                changed = True
+            elif again is Outcome.CONFLICT:
+                ctx.conflict(record, name, base, value)
     if changed:
+        ctx.review(record)
         ctx.save(record)
+
+
+def _set(record: Record, name: str, value: Any) -> None:
+    if value is None:
+        record.fields.pop(name, None)
+    else:
+        record.fields[name] = value
 
 
 def apply_update(ctx: Context, args: UpdateArgs) -> None:
@@ -261,6 +275,7 @@ def _move(intent: str) -> Any:
         if intent == "resubmit":
             record.corrections = {}
         ctx.move(record, target, args.note)
+        ctx.review(record)
 
     return apply
 
@@ -318,4 +333,7 @@ BUILTIN = (
 
 
 def default_registry() -> Registry:
-    return Registry(BUILTIN)
+    """The application mutations plus the citizen ones (feedback and survey taken offline)."""
+    from sync.citizen import FEEDBACK, SURVEY
+
+    return Registry((*BUILTIN, FEEDBACK, SURVEY))

@@ -27,7 +27,7 @@ from sync.model import (
     StoredResult,
     iso,
 )
-from sync.mutations import Context, Registry
+from sync.mutations import Context, Registry, review_record
 from sync.protocol import CLOCK_SKEW_LIMIT_S, PROTOCOL, Mutation, PullRequest, PushRequest
 from sync.store import ReadTx, Store, WriteTx
 from sync.validate import Invalid, same
@@ -293,6 +293,8 @@ class Sync:
             batch = Batch()
             if not same(current, chosen):
                 _set_field(record, item.field, chosen)
+                review_record(self.forms, record)
+                chosen = record.fields.get(item.field)
                 _touch(record, now, batch)
             item.status = "resolved"
             item.resolution = {"value": chosen, "by": staff.name or staff.user_id, "at": iso(now)}
@@ -318,6 +320,7 @@ class Sync:
             if any(not same(record.fields.get(k), val) for k, val in values.items()):
                 for name, val in values.items():
                     _set_field(record, name, val)
+                review_record(self.forms, record)
                 record.region_code = self.region_of(record)
                 _touch(record, now, batch)
                 await _save(tx, batch)

@@ -8,7 +8,7 @@ everything and is the default, so the protocol can be exercised without a catalo
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sync.errors import Rejected
@@ -25,6 +25,17 @@ class FieldProblem:
         return {"code": self.code, "id": self.message_id, "en": self.message_en}
 
 
+@dataclass
+class Review:
+    """A submitted application's values as the server keeps them: canonical (NIK as 16 digits,
+    phones in E.164, trimmed text), the warnings a person should see, and what the officer
+    typed where it reads differently from the canonical value."""
+
+    values: dict[str, Any]
+    warnings: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    typed: dict[str, Any] = field(default_factory=dict)
+
+
 class FormRules(Protocol):
     async def refresh(self) -> None:
         """Called before each batch: pick up forms published since the last call."""
@@ -35,6 +46,9 @@ class FormRules(Protocol):
         """None when no such form exists, else what is wrong with ``values`` (empty: fine).
         ``complete`` is False for drafts and edits (required fields may be missing)."""
 
+    def review(self, permit_type: str, form_version: int, values: Mapping[str, Any]) -> Review:
+        """Canonical values and warnings; a value the form cannot clean is kept as it is."""
+
 
 class AnyForm:
     async def refresh(self) -> None:
@@ -44,6 +58,9 @@ class AnyForm:
         self, permit_type: str, form_version: int, values: Mapping[str, Any], *, complete: bool
     ) -> list[FieldProblem] | None:
         return []
+
+    def review(self, permit_type: str, form_version: int, values: Mapping[str, Any]) -> Review:
+        return Review(dict(values))
 
 
 def check_values(

@@ -89,6 +89,12 @@ class Record:
     version: int = 1
     change_seq: int = 0
     deleted: bool = False
+    # Server-side only (never sent to devices): when it first left the draft state, the
+    # warnings the form check computed (field -> [{"code", "id", "en"}]), and what the officer
+    # typed where the stored canonical value reads differently (field -> {"typed", "canonical"}).
+    submitted_at: datetime | None = None
+    warnings: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    typed: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def clone(self) -> Record:
         return copy.deepcopy(self)

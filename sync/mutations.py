@@ -13,7 +13,7 @@ from typing import Any
 
 from sync.errors import Rejected
 from sync.forms import AnyForm, FormRules, check_values
-from sync.model import Actor, Batch, Conflict, Effect, Record, StatusChange
+from sync.model import DRAFT, Actor, Batch, Conflict, Effect, Record, StatusChange
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,18 @@ class Context:
         """Reject values the record's form can never accept (see ``sync.forms``)."""
         check_values(self.forms, record.permit_type, record.form_version, values, complete=complete)
 
+    def review(self, record: Record) -> None:
+        """Once submitted, store values in canonical form with the form's warnings."""
+        review_record(self.forms, record)
+
+    def canonical(self, record: Record, name: str, value: Any) -> Any:
+        """``value`` as the server would store it on this record (for comparisons)."""
+        if value is None or record.status == DRAFT:
+            return value
+        return self.forms.review(record.permit_type, record.form_version, {name: value}).values.get(
+            name, value
+        )
+
     def create(self, record: Record) -> None:
         self._created.add(record.id)
         self.save(record)
@@ -114,6 +126,8 @@ class Context:
         self._moves.append(
             StatusChange(record.id, record.status, to_status, self.actor.label, self.now, note)
         )
+        if record.status == DRAFT and record.submitted_at is None:
+            record.submitted_at = self.now
         record.status = to_status
         self.save(record)
 
@@ -136,3 +150,22 @@ class Context:
         batch.status_changes.extend(self._moves)
         batch.effects.extend(self._effects)
         return self._conflicts
+
+
+def review_record(forms: FormRules, record: Record) -> None:
+    """Canonical values, warnings and typed originals of a record that has left the draft
+    state (drafts stay exactly as the tablet holds them). A typed original is kept while the
+    stored value is still the canonical form of it."""
+    if record.status == DRAFT:
+        return
+    result = forms.review(record.permit_type, record.form_version, record.fields)
+    record.fields = {k: v for k, v in result.values.items() if v is not None}
+    record.warnings = result.warnings
+    typed = {
+        name: entry
+        for name, entry in record.typed.items()
+        if name in record.fields and record.fields[name] == entry.get("canonical")
+    }
+    for name, original in result.typed.items():
+        typed[name] = {"typed": original, "canonical": record.fields.get(name)}
+    record.typed = typed

@@ -43,9 +43,30 @@ class User(Model):
     is_active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     password_changed_at = fields.DatetimeField(null=True)
+    # TOTP second factor (RFC 6238): the base32 secret once confirmed, and the last time step
+    # accepted, so a code is never taken twice.
+    totp_secret = fields.CharField(max_length=64, null=True)
+    totp_last_step = fields.BigIntField(null=True)
+    # Set when an admin revokes one of this officer's tablets: no new enrolment until an admin
+    # allows it again (`jemput user allow-enrol` or the admin page).
+    enrol_blocked = fields.BooleanField(default=False)
 
     class Meta:
         table = "app_user"
+
+
+class RecoveryCode(Model):
+    """One-time codes for a lost authenticator, stored as Argon2 hashes."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="recovery_codes", on_delete=fields.CASCADE
+    )
+    code_hash = fields.CharField(max_length=255)
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "recovery_code"
 
 
 class StaffSession(Model):
@@ -59,19 +80,26 @@ class StaffSession(Model):
     csrf_token = fields.CharField(max_length=64)
     created_at = fields.DatetimeField(auto_now_add=True)
     expires_at = fields.DatetimeField(db_index=True)
+    # Idle timeout: a request after SESSION_IDLE_MINUTES without one ends the session.
+    last_seen_at = fields.DatetimeField(null=True)
+    # False between the password and the second factor: such a session opens no page.
+    second_factor_done = fields.BooleanField(default=True)
     language = fields.CharField(max_length=5, default="id")
 
     class Meta:
         table = "staff_session"
 
 
-class LoginAttempt(Model):
-    id = fields.BigIntField(primary_key=True)
-    key = fields.CharField(max_length=128, db_index=True)
-    at = fields.DatetimeField(db_index=True)
+class RateLimitCounter(Model):
+    """Fixed-window counters for RATE_LIMIT_STORAGE=database (written by raw SQL in
+    server/services/throttling/database_storage.py)."""
+
+    bucket = fields.CharField(max_length=200, primary_key=True)
+    hits = fields.IntField()
+    expires_at = fields.FloatField(db_index=True)  # epoch seconds
 
     class Meta:
-        table = "login_attempt"
+        table = "rate_limit_counter"
 
 
 class Device(Model):
@@ -93,9 +121,14 @@ class Device(Model):
 
 
 class AuditEvent(Model):
-    """Append-only: services add rows, nothing updates or deletes them."""
+    """Append-only and hash-chained (server/services/audit.py): row ``seq`` carries the hash
+    of row ``seq - 1``; on PostgreSQL a trigger refuses UPDATE and DELETE."""
 
     id = fields.BigIntField(primary_key=True)
+    # Gapless position in the chain, assigned under the append lock (null only before 0008).
+    seq = fields.BigIntField(null=True, unique=True)
+    prev_hash = fields.CharField(max_length=64, default="", db_default="")
+    hash = fields.CharField(max_length=64, default="", db_default="")
     at = fields.DatetimeField(auto_now_add=True, db_index=True)
     actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="audit_events", null=True, on_delete=fields.SET_NULL

@@ -32,6 +32,16 @@ class Application(Model):
     version = fields.IntField(default=1)
     change_seq = fields.BigIntField(unique=True)
     deleted = fields.BooleanField(default=False)
+    # Kept by the sync store with the record (server-side only, never sent to devices).
+    submitted_at = fields.DatetimeField(null=True)  # first left the draft state
+    warnings = fields.JSONField(default=dict)  # field -> [{"code", "id", "en"}] (form check)
+    typed = fields.JSONField(default=dict)  # field -> {"typed", "canonical"}
+    # Copies of well-known fields for the office inbox's search, filters and duplicate checks.
+    nik = fields.CharField(max_length=16, default="")  # "nik" when it is 16 digits
+    applicant_name = fields.CharField(max_length=200, default="")  # "full_name"
+    business_name = fields.CharField(max_length=200, default="")
+    business_key = fields.CharField(max_length=200, default="")  # normalised business name
+    files_missing = fields.BooleanField(default=False)  # a referenced file has not arrived
     # What the issuing system gave (an NIB is 13 digits) and the permit PDF, when issued.
     issued_reference = fields.CharField(max_length=64, default="", db_default="")
     permit_file_sha256 = fields.CharField(max_length=64, default="", db_default="")
@@ -44,8 +54,43 @@ class Application(Model):
 
     class Meta:
         table = "application"
-        # Pull: walk change_seq in order and test the scope from the index alone.
-        indexes = (("change_seq", "owner_user_id", "region_code"), ("sla_state", "sla_due"))
+        indexes = (
+            # Pull: walk change_seq in order and test the scope from the index alone.
+            ("change_seq", "owner_user_id", "region_code"),
+            # Inbox: keyset pages by submission or update time, with or without a status.
+            ("submitted_at", "id"),
+            ("status", "submitted_at", "id"),
+            ("updated_at", "id"),
+            # Duplicate checks and NIK search.
+            ("nik", "permit_type"),
+            ("business_key", "region_code"),
+            # Overdue filter.
+            ("sla_state", "sla_due"),
+        )
+
+
+class ApplicationDuplicate(Model):
+    """A suspected duplicate found at sync: ``application`` (the later one) looks like
+    ``other`` by NIK and permit type, or by business name in the same village. Staff link it
+    (it is a duplicate of ``other``) or dismiss it; the pair is never flagged again."""
+
+    id = fields.BigIntField(primary_key=True)
+    application: fields.ForeignKeyRelation[Application] = fields.ForeignKeyField(
+        "models.Application", related_name="duplicate_flags", on_delete=fields.CASCADE
+    )
+    other: fields.ForeignKeyRelation[Application] = fields.ForeignKeyField(
+        "models.Application", related_name="duplicated_by", on_delete=fields.CASCADE
+    )
+    reason = fields.CharField(max_length=20)  # "nik" | "business_name"
+    status = fields.CharField(max_length=10, default="open")  # open | linked | dismissed
+    created_at = fields.DatetimeField()
+    decided_by = fields.CharField(max_length=80, default="")
+    decided_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "application_duplicate"
+        unique_together = (("application", "other", "reason"),)
+        indexes = (("status", "application_id"),)
 
 
 class ApplicationBlob(Model):
@@ -99,7 +144,7 @@ class SyncConflict(Model):
 
     class Meta:
         table = "sync_conflict"
-        indexes = (("client_id", "change_seq"),)
+        indexes = (("client_id", "change_seq"), ("application_id", "status"))
 
 
 class SyncClient(Model):

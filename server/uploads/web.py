@@ -15,9 +15,8 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from server.models import Device, User
-from server.services import audit
 from server.services.applications import files
-from server.services.errors import ServiceError
+from server.services.errors import ServiceError, TooManyRequests
 from server.settings import Settings
 from server.uploads.checks import make_thumbnail
 from server.uploads.cleanup import expire_uploads
@@ -27,6 +26,7 @@ from server.uploads.locks import close_locks, locks_for
 from server.uploads.protocol import SHA256_RE
 from server.uploads.storage import LocalDiskStorage
 from server.uploads.tus import TusEndpoints
+from server.web import ratelimit
 from server.web.auth import check_csrf, require_device, require_staff
 from server.web.errors import ApiError
 
@@ -54,11 +54,15 @@ async def authenticate(request: Request) -> Uploader:
     try:
         if request.headers.get("authorization"):
             ctx = await require_device(request)
+            await ratelimit.enforce(request, ratelimit.DEVICE_UPLOAD, str(ctx.device.id))
             return Uploader(ctx.user, ctx.device)
         user = await require_staff(request)
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             await check_csrf(request)
         return Uploader(user, None)
+    except TooManyRequests as error:
+        headers = {"Retry-After": str(error.retry_after)}
+        raise UploadError(error.status, error.code, error.message, headers) from error
     except ServiceError as error:
         raise UploadError(error.status, error.code, error.message) from error
 
@@ -177,9 +181,9 @@ async def serve_file(request: Request) -> Response:
     else:
         path = await storage.variant_path(sha, variant)
         media_type = blob.safe_content_type if variant == "safe" else blob.content_type
-        await audit.record("file_viewed", actor=user, object_type="file", object_id=sha)
     if path is None or media_type is None:
         raise ApiError(404, "not_found", "The file is missing from the store.")
+    await files.record_view(user, sha, variant)
     inline = media_type.startswith("image/") and variant != "original"
     name = f"{sha[:16]}.{_EXTENSIONS.get(media_type, 'bin')}"
     headers = {

@@ -42,6 +42,13 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current_language.get()).ngettext(singular, plural, n)
 
 
+def label(texts: object) -> str:
+    """A ``{"id": ..., "en": ...}`` label from a definition, in the current language."""
+    if isinstance(texts, dict):
+        return str(texts.get(current_language.get()) or texts.get("id") or "")
+    return "" if texts is None else str(texts)
+
+
 def pick_language(*candidates: str | None, accept: str = "", default: str = "id") -> str:
     for candidate in candidates:
         if candidate in LANGUAGES:

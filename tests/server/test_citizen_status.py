@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from server.models import Application, Role, StatusChange
-from server.public import guard
 from server.services.applications import sync_service
 from server.services.citizen import links
 from tests.server.citizen import (
@@ -24,13 +22,6 @@ from tests.server.citizen import (
 def main(html: str) -> str:
     """The page's own content (the language links in the header repeat the path)."""
     return html.split("<main>")[1].split("</main>")[0]
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits():
-    guard.reset_limits()
-    yield
-    guard.reset_limits()
 
 
 async def test_receipt_link_shows_the_case_and_nothing_personal(
@@ -95,6 +86,11 @@ async def test_corrections_in_the_citizens_words_and_the_paused_clock(
 ):
     pushed = await push_application(client, make_user, make_device)
     verifier = await make_user(Role.VERIFIER)
+    await sync_service.transition(verifier, pushed.record_id, "verifikasi")
+    await sync_service.transition(verifier, pushed.record_id, "diproses")
+    running = (await client.get(f"/t/{pushed.code}?k={pushed.token}")).text
+    sla_text = running.split('id="sla"')[1].split("</p>")[0]
+    assert "Batas waktu" in sla_text and re.search(r"Sisa [1-5] hari kerja", sla_text)
     await sync_service.transition(
         verifier,
         pushed.record_id,

@@ -518,3 +518,43 @@ class StoreContract:
         assert refused.value.details["fields"]["capital"][0]["code"] == "wrong_type"
         record = await checked.sync.staff_update(staff, rid(1), {"capital": 7})
         assert record.fields["capital"] == 7
+
+    # --- canonical values and stored warnings ---------------------------------------------
+
+    async def stored(self, store: Store, record_id: str) -> Any:
+        async with store.write() as tx:
+            return (await tx.records([record_id]))[record_id]
+
+    async def test_submission_stores_canonical_values_warnings_and_typed(
+        self, store: Store, checked: Device, clock: Clock
+    ) -> None:
+        fields = {"full_name": "  Siti  ", "phone": "0812-555", "capital": 2_000_000_000}
+        await checked.push(create(1, fields))
+        draft = await self.stored(store, rid(1))
+        assert draft.fields == fields and draft.warnings == {} and draft.submitted_at is None
+        await checked.push(intent("submit_application", 1))
+        kept = await self.stored(store, rid(1))
+        assert kept.fields == {"full_name": "Siti", "phone": "+62812555", "capital": 2_000_000_000}
+        assert kept.warnings["capital"][0]["code"] == "capital_large"
+        assert kept.typed == {"phone": {"typed": "0812-555", "canonical": "+62812555"}}
+        assert kept.submitted_at == clock.now
+        state = await full_state(checked)  # the tablet gets what the server keeps
+        assert state.records[rid(1)]["fields"]["phone"] == "+62812555"
+        assert "warnings" not in state.records[rid(1)] and "typed" not in state.records[rid(1)]
+
+    async def test_edit_from_the_typed_value_merges_without_conflict(
+        self, store: Store, checked: Device, staff: Actor
+    ) -> None:
+        await checked.push(
+            create(1, {"full_name": "Siti", "phone": "0812-555"}), intent("submit_application", 1)
+        )
+        out = await checked.push(upd(1, phone=("0812-555", "0813-777"), capital=(None, 5)))
+        assert out["results"][0]["status"] == "applied"
+        kept = await self.stored(store, rid(1))
+        assert kept.fields["phone"] == "+62813777" and kept.fields["capital"] == 5
+        assert kept.typed == {"phone": {"typed": "0813-777", "canonical": "+62813777"}}
+        await checked.sync.staff_update(staff, rid(1), {"phone": "+62899"})
+        out = await checked.push(upd(1, phone=("0813-777", "0814-000")))
+        assert out["results"][0]["status"] == "conflict"  # the office changed it meanwhile
+        kept = await self.stored(store, rid(1))
+        assert kept.fields["phone"] == "+62899" and kept.typed == {}

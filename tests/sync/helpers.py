@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sync import Actor, Sync, parse_pull, parse_push
-from sync.forms import FieldProblem
+from sync.forms import FieldProblem, Review
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 TOKEN = "tok_" + "A" * 22
@@ -171,3 +171,20 @@ class ToyForms:
         if complete and not values.get("full_name"):
             found.append(FieldProblem("full_name", "required", "Wajib.", "Required."))
         return found
+
+    def review(self, permit_type: str, form_version: int, values: Any) -> Review:
+        """Text is trimmed, a phone "08…" becomes "+628…" (the typed one kept), and a capital
+        above a billion is a warning."""
+        out = Review(dict(values))
+        if isinstance(values.get("full_name"), str):
+            out.values["full_name"] = values["full_name"].strip()
+        phone = values.get("phone")
+        if isinstance(phone, str) and phone.startswith("0"):
+            out.values["phone"] = "+62" + phone[1:].replace("-", "")
+            out.typed["phone"] = phone
+        capital = values.get("capital")
+        if isinstance(capital, int) and capital > 1_000_000_000:
+            out.warnings["capital"] = [
+                {"code": "capital_large", "id": "Modal sangat besar.", "en": "Very large capital."}
+            ]
+        return out

@@ -1,5 +1,6 @@
 """Which applications a staff member may see: those in their areas (region-code prefixes,
-e.g. "63.71" covers Banjarmasin and every village in it); admins see every office's."""
+e.g. "63.71" covers Banjarmasin and every village in it); admins, and office staff with no
+area assigned, see all (the same rule as ``files.default_access`` for their photos)."""
 
 from __future__ import annotations
 
@@ -11,15 +12,21 @@ from server.services.errors import NotFound
 from sync.model import DRAFT, in_area
 
 
+def _everywhere(user: User) -> bool:
+    return user.role == Role.ADMIN or (
+        not user.area_codes and user.role in (Role.VERIFIER, Role.SUPERVISOR)
+    )
+
+
 def covers(user: User, region_code: str) -> bool:
-    if user.role == Role.ADMIN:
+    if _everywhere(user):
         return True
     return any(in_area(region_code, str(prefix)) for prefix in user.area_codes or ())
 
 
 def area_filter(user: User) -> Q:
     """The same rule as ``covers``, as a query filter (a prefix range, so indexes help)."""
-    if user.role == Role.ADMIN:
+    if _everywhere(user):
         return Q()
     parts = [
         Q(region_code=prefix) | Q(region_code__startswith=f"{prefix}.")

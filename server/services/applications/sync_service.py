@@ -14,6 +14,7 @@ from server.models import Device, User
 from server.services.applications import sla
 from server.services.applications.sync_sql import Sql
 from server.services.applications.sync_store import TortoiseStore
+from server.services.citizen import feedback, skm
 from server.services.errors import ServiceError
 from server.services.forms.rules import FormCatalog
 from sync import Actor, Sync
@@ -46,7 +47,12 @@ def engine() -> Sync:
     global _engine
     if _engine is None:
         store = TortoiseStore(
-            effect_writers={"issue": _write_issue}, after_status_moves=_refresh_sla
+            effect_writers={
+                "issue": _write_issue,
+                "feedback": feedback.write_effects,
+                "survey": skm.write_effects,
+            },
+            after_status_moves=_refresh_sla,
         )
         _engine = Sync(store, forms=form_catalog, region_of=form_catalog.region_of)
     return _engine

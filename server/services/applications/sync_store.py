@@ -11,12 +11,14 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 from tortoise.exceptions import DBConnectionError, IntegrityError, OperationalError
 from tortoise.transactions import in_transaction
 
 from server.db import is_transient_db_error
+from server.services.applications import duplicates
 from server.services.applications.sync_sql import Sql, dump, load, load_nullable, when
 from server.services.citizen.links import token_hash
 from sync.errors import StorageRefused, Transient
@@ -40,10 +42,13 @@ StatusHook = Callable[[Sql, list[str]], Awaitable[None]]
 APP_COLUMNS = (
     "id, owner_user_id, created_by_client, permit_type, form_version, tracking_code, "
     "status_token_hash, status, data, corrections, files, region_code, captured_at, created_at, "
-    "updated_at, version, change_seq, deleted"
+    "updated_at, version, change_seq, deleted, submitted_at, warnings, typed, nik, "
+    "applicant_name, business_name, business_key, files_missing"
 )
 APP_UPDATE = (
-    "status, data, corrections, files, region_code, updated_at, version, change_seq, deleted"
+    "status, data, corrections, files, region_code, updated_at, version, change_seq, deleted, "
+    "submitted_at, warnings, typed, nik, applicant_name, business_name, business_key, "
+    "files_missing"
 )
 CONFLICT_COLUMNS = (
     "id, application_id, field, base, device_value, server_value, client_id, mutation_id, "
@@ -151,6 +156,9 @@ def _record(row: dict[str, Any]) -> Record:
         version=row["version"],
         change_seq=int(row["change_seq"]),
         deleted=bool(row["deleted"]),
+        submitted_at=when(row["submitted_at"]),
+        warnings=load(row["warnings"]),
+        typed=load(row["typed"]),
     )
 
 
@@ -282,6 +290,8 @@ class _Write(WriteTx):
         if refuse and any(refuse in r.fields.values() for r in batch.records.values()):
             raise StorageRefused(f"refusing {refuse!r}")
         await _save_records(self.sql, batch)
+        if batch.records:
+            await duplicates.flag(self.sql, batch.records.values(), _batch_time(batch))
         await _save_conflicts(self.sql, batch)
         await self.sql.many(
             "INSERT INTO application_status_change "
@@ -324,7 +334,7 @@ async def _save_records(sql: Sql, batch: Batch) -> None:
         return
     sets = ", ".join(f"{col} = excluded.{col}" for col in APP_UPDATE.split(", "))
     await sql.many(
-        f"INSERT INTO application ({APP_COLUMNS}) VALUES ({sql.marks(18)}) "
+        f"INSERT INTO application ({APP_COLUMNS}) VALUES ({sql.marks(26)}) "
         f"ON CONFLICT (id) DO UPDATE SET {sets}",
         [
             [
@@ -346,6 +356,14 @@ async def _save_records(sql: Sql, batch: Batch) -> None:
                 r.version,
                 r.change_seq,
                 r.deleted,
+                r.submitted_at,
+                dump(r.warnings),
+                dump(r.typed),
+                duplicates.nik_of(r.fields),
+                _text(r.fields.get("full_name")),
+                _text(r.fields.get("business_name")),
+                duplicates.business_key(r.fields.get("business_name")),
+                any(not f.arrived for f in r.files),
             ]
             for r in batch.records.values()
         ],
@@ -430,6 +448,14 @@ async def _save_results(sql: Sql, batch: Batch) -> None:
             dump(entries),
         ],
     )
+
+
+def _text(value: Any) -> str:
+    return value.strip()[:200] if isinstance(value, str) else ""
+
+
+def _batch_time(batch: Batch) -> datetime:
+    return max(r.updated_at for r in batch.records.values())
 
 
 def _json_or_null(value: Any) -> str | None:

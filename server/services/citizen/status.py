@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -105,7 +105,7 @@ async def _expired(app: Application, settings: Settings, now: datetime) -> bool:
     return now - closed_at > timedelta(days=settings.status_link_days)
 
 
-async def view(app: Application, settings: Settings, today: date) -> StatusView:
+async def view(app: Application, settings: Settings, now: datetime) -> StatusView:
     steps = await StatusChange.filter(application_id=app.id).order_by("at", "id")
     permit = await PermitType.get_or_none(code=app.permit_type)
     refusal = ""
@@ -121,7 +121,7 @@ async def view(app: Application, settings: Settings, today: date) -> StatusView:
         masked_name=mask_name((app.data or {}).get("full_name", "")),
         status=app.status,
         timeline=[Step(s.to_status, s.at) for s in steps],
-        sla=await sla.for_application(app, steps, permit, settings, today),
+        sla=await sla.for_application(app, settings, now),
         corrections=await _corrections(app),
         refusal_reason=refusal,
         office=await office_for(app.region_code),

@@ -20,11 +20,15 @@ from tortoise.exceptions import DBConnectionError, OperationalError
 from server.models import FormDefinition, Region
 from server.services.forms.definitions import scope_field
 from server.services.forms.fast import Acceptor, quick_acceptor
-from server.services.forms.values import validate_against_checked
+from server.services.forms.values import iter_fields, validate_against_checked
 from sync.engine import REGION_CODE_RE
 from sync.errors import Transient
-from sync.forms import FieldProblem
+from sync.forms import FieldProblem, Review
 from sync.model import Record
+
+# Kinds of value whose canonical form reads differently from what was typed ("0812-…" is
+# stored "+62812…"): the typed original is kept for the office.
+TYPED_KEPT = frozenset({"nik", "phone"})
 
 SIGNATURE_SQL = (
     "SELECT (SELECT COUNT(*) FROM form_definition) AS forms,"
@@ -100,6 +104,30 @@ class FormCatalog:
             for name, issues in checked.errors.items()
             for issue in issues
         ]
+
+    def review(self, permit_type: str, form_version: int, values: Mapping[str, Any]) -> Review:
+        definition = self._forms.get((permit_type, form_version))
+        if definition is None:
+            return Review(dict(values))
+        checked = validate_against_checked(
+            definition,
+            dict(values),
+            known_region_codes=self._regions.__contains__ if self._regions else None,
+            partial=True,
+        )
+        out = Review({**values, **checked.values})
+        out.warnings = {
+            name: [{"code": i.code, "id": i.id, "en": i.en} for i in issues]
+            for name, issues in checked.warnings.items()
+        }
+        for f in iter_fields(definition):
+            name = f["name"]
+            typed = values.get(name)
+            if f["type"] not in TYPED_KEPT or not isinstance(typed, str):
+                continue
+            if name in checked.values and "".join(typed.split()) != checked.values[name]:
+                out.typed[name] = typed
+        return out
 
 
 __all__ = ["FormCatalog"]

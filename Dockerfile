@@ -2,7 +2,9 @@
 FROM node:20-bookworm-slim AS frontend
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+RUN npm ci --no-audit --no-fund
+COPY pwa ./pwa
+RUN node pwa/build.mjs && npm prune --omit=dev --no-audit --no-fund
 
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DATA_DIR=/var/lib/jemput MEDIA_DIR=/var/lib/jemput/media
@@ -12,6 +14,7 @@ RUN pip install --no-cache-dir -r requirements.lock
 COPY server ./server
 COPY sync ./sync
 COPY pwa ./pwa
+COPY --from=frontend /app/pwa/dist ./pwa/dist
 COPY --from=frontend /app/node_modules ./node_modules
 RUN pip install --no-cache-dir --no-deps . && useradd --system --home /var/lib/jemput jemput \
     && mkdir -p /var/lib/jemput/media && chown -R jemput /var/lib/jemput

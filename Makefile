@@ -7,6 +7,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+# The field app's bundle and service-worker list (pwa/build.mjs), rebuilt when a source changes.
+BUNDLE := pwa/dist/shell.json
+PWA_SOURCES := $(shell find pwa/js pwa/core pwa/css pwa/i18n pwa/icons -type f) pwa/build.mjs pwa/vendor.json
 
 .PHONY: setup run test test-fast lint format bench migrations clean
 
@@ -17,7 +20,10 @@ $(STAMP): pyproject.toml requirements.lock package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
-setup: $(STAMP)
+$(BUNDLE): $(STAMP) $(PWA_SOURCES)
+	node pwa/build.mjs
+
+setup: $(STAMP) $(BUNDLE)
 
 run: setup
 	$(BIN)/jemput migrate

@@ -1,63 +1,12 @@
 // Service worker: precaches the app shell (an explicit allowlist: never API data, photos
 // or status pages), serves it offline, and waits for the officer's "Perbarui" before a new
-// version takes over. The server fills in VERSION with a hash of the shell files.
+// version takes over. The server fills in VERSION with a hash of the shell files and SHELL
+// with the list pwa/build.mjs wrote (the bundle, styles, strings, icons).
 const VERSION = "__SHELL_VERSION__";
 const PREFIX = "jb-shell-";
 const CACHE = `${PREFIX}${VERSION}`;
 
-const SHELL = [
-  "./",
-  "index.html",
-  "manifest.webmanifest",
-  "css/app.css",
-  "icons/icon.svg",
-  "icons/icon-192.png",
-  "icons/icon-512.png",
-  "icons/icon-maskable-512.png",
-  "i18n/id.json",
-  "i18n/en.json",
-  "js/app.js",
-  "js/api.js",
-  "js/db.js",
-  "js/dom.js",
-  "js/idle.js",
-  "js/i18n.js",
-  "js/photo.js",
-  "js/session.js",
-  "js/sw-register.js",
-  "js/sync-client.js",
-  "js/ui/common.js",
-  "js/ui/field-shell.js",
-  "js/ui/fields.js",
-  "js/ui/fields-media.js",
-  "js/ui/fields-region.js",
-  "js/ui/form.js",
-  "js/ui/problems.js",
-  "js/ui/header.js",
-  "js/ui/list.js",
-  "js/ui/lock.js",
-  "js/ui/login.js",
-  "js/ui/receipt.js",
-  "js/ui/record.js",
-  "js/ui/settings.js",
-  "core/backoff.js",
-  "core/formcheck.js",
-  "core/ids.js",
-  "core/nik.js",
-  "core/officers.js",
-  "core/phone.js",
-  "core/records.js",
-  "core/rupiah.js",
-  "core/sealed-db.js",
-  "core/store.js",
-  "core/sync.js",
-  "core/hlc.js",
-  "core/vault.js",
-  "vendor/idb.js",
-  "vendor/qrcode.js",
-  "vendor/signature_pad.js",
-  "vendor/tus.min.js",
-];
+const SHELL = ["__SHELL_FILES__"]; // the build's dist/shell.json, filled in by the server
 
 const scope = new URL(self.registration.scope);
 const shellUrls = new Set(SHELL.map((p) => new URL(p, scope).href));

@@ -168,3 +168,7 @@ async function boot() {
 }
 
 boot().catch(showError);
+
+// The page's one store, for the browser tests (they import this same module: the bundle, so
+// they see the unlocked officer's partition the app itself uses).
+export { getStore };

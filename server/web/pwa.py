@@ -1,10 +1,13 @@
-"""Serves the field app (``pwa/``) at ``/app/``: the shell files as they are, the service
-worker with its shell version filled in, and an allowlist of front-end libraries from
-``node_modules`` at ``/app/vendor/<name>``. Nothing else under those folders is reachable."""
+"""Serves the field app (``pwa/``) at ``/app/``: the shell files as they are (the bundle in
+``pwa/dist/`` that ``pwa/build.mjs`` makes at setup time included), the service worker with
+its shell version and file list filled in, and an allowlist of front-end libraries from
+``node_modules`` at ``/app/vendor/<name>`` (``pwa/vendor.json``). Nothing else under those
+folders is reachable."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 from starlette.requests import Request
@@ -15,16 +18,13 @@ ROOT = Path(__file__).resolve().parents[2]
 PWA_DIR = ROOT / "pwa"
 NODE_MODULES = ROOT / "node_modules"
 
-# /app/vendor/<name> → file inside node_modules (ESM builds where the library has one).
-VENDOR: dict[str, str] = {
-    "idb.js": "idb/build/index.js",
-    "qrcode.js": "qrcode-generator/dist/qrcode.mjs",
-    "signature_pad.js": "signature_pad/dist/signature_pad.min.js",
-    "signature_pad.min.js.map": "signature_pad/dist/signature_pad.min.js.map",
-    "tus.min.js": "tus-js-client/dist/tus.min.js",
-}
+DIST_DIR = PWA_DIR / "dist"
+SHELL_LIST = DIST_DIR / "shell.json"
+# /app/vendor/<name> → file inside node_modules (ESM builds where the library has one); the
+# build reads the same map to bundle the ones the app imports.
+VENDOR: dict[str, str] = json.loads((PWA_DIR / "vendor.json").read_text())
 
-SHELL_DIRS = ("css", "js", "core", "i18n", "icons")
+SHELL_DIRS = ("css", "js", "core", "i18n", "icons", "dist")
 CONTENT_TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".mjs": "text/javascript; charset=utf-8",
@@ -37,6 +37,8 @@ CONTENT_TYPES = {
     ".svg": "image/svg+xml",
 }
 VERSION_MARK = b"__SHELL_VERSION__"
+FILES_MARK = b'["__SHELL_FILES__"]'
+NOT_BUILT = "The field app is not built: run `make setup` (or `node pwa/build.mjs`)."
 
 _version_cache: dict[tuple[tuple[str, int, int], ...], str] = {}
 
@@ -93,11 +95,21 @@ async def app_root(request: Request) -> Response:
 
 
 async def index(request: Request) -> Response:
+    if not SHELL_LIST.is_file():
+        return PlainTextResponse(NOT_BUILT, status_code=503)
     return _serve(request, PWA_DIR / "index.html")
 
 
+def precache_list() -> list[str]:
+    """The service worker's shell list, written by the build (``pwa/dist/shell.json``)."""
+    return list(json.loads(SHELL_LIST.read_text()))
+
+
 async def service_worker(request: Request) -> Response:
+    if not SHELL_LIST.is_file():
+        return PlainTextResponse(NOT_BUILT, status_code=503)
     source = (PWA_DIR / "sw.js").read_bytes()
+    source = source.replace(FILES_MARK, json.dumps(precache_list()).encode())
     response = _serve(
         request, PWA_DIR / "sw.js", source.replace(VERSION_MARK, shell_version().encode())
     )

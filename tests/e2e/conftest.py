@@ -162,7 +162,7 @@ class Device:
         assert self.page
         return await self.page.evaluate(
             """async (name) => {
-                const db = await import(new URL('/app/js/db.js', location.href).href);
+                const db = await import(new URL('/app/dist/app.js', location.href).href);
                 const store = await db.getStore();
                 const rows = await store.db.getAll(name);
                 const full = name === 'photos'
@@ -176,7 +176,7 @@ class Device:
         assert self.page
         return await self.page.evaluate(
             """async (key) => {
-                const db = await import(new URL('/app/js/db.js', location.href).href);
+                const db = await import(new URL('/app/dist/app.js', location.href).href);
                 return (await db.getStore()).getMeta(key);
               }""",
             key,

@@ -73,6 +73,9 @@ async def test_a_value_the_server_would_refuse_gets_no_receipt(
     await device.goto_app("#/new/nib-umk")
     await page.wait_for_selector("#app-form")
     await fill_nib_form(page, small_jpeg)
+    birth = page.locator("[data-field=birth_date] input")
+    assert await birth.get_attribute("type") == "text"  # not the browser's locale-bound picker
+    assert await birth.input_value() == "12/08/1990"  # from the NIK, dd/mm/yyyy
     await page.fill("[data-field=email] input", "siti@contoh.c")  # a one-letter top-level domain
     await page.click("#submit")
     message = page.locator("[data-field=email] .field-msg .msg-error")

@@ -69,7 +69,7 @@ async def test_saved_application_leaves_no_plain_text_at_rest(
             return all;
           }"""
     )
-    assert "/app/js/app.js" in caches  # the scan saw the cached app shell
+    assert "/app/dist/app.js" in caches  # the scan saw the cached app shell
     for secret in [*TYPED, token]:
         assert secret not in caches
 

@@ -41,7 +41,7 @@ async def test_offline_day_survives_reload_and_browser_restart(
     await fill_nib_form(page, camera_jpeg)
     # NIK 52 → a woman born 12 August 1990: sex and birth date were filled in from it.
     assert await page.locator("[data-field=sex] input[value=P]").is_checked()
-    assert await page.input_value("[data-field=birth_date] input") == "1990-08-12"
+    assert await page.input_value("[data-field=birth_date] input") == "12/08/1990"  # dd/mm/yyyy
     await page.click("#submit")
 
     await page.wait_for_selector("#receipt")

@@ -1,5 +1,5 @@
-"""The field app's routes: the shell, the service worker's version and allowlist, vendor
-files from node_modules, and the CSP-friendliness of the shell."""
+"""The field app's routes: the shell, the service worker's version and allowlist (from the
+build, pwa/build.mjs), vendor files from node_modules, and the CSP-friendliness of the shell."""
 
 from __future__ import annotations
 
@@ -15,13 +15,19 @@ from starlette.applications import Starlette
 
 from server.web import pwa
 
-SW_LIST = re.compile(r"const SHELL = \[(.*?)\];", re.S)
+SW_LIST = re.compile(r"const SHELL = (\[.*?\]);", re.S)
 
 
 def shell_list(source: str) -> list[str]:
     match = SW_LIST.search(source)
     assert match, "sw.js has no SHELL list"
-    return json.loads("[" + match.group(1).rstrip().rstrip(",") + "]")
+    return list(json.loads(match.group(1)))
+
+
+def served_shell_list() -> list[str]:
+    listed = pwa.precache_list()
+    assert listed, "run `make setup`: the field app is not built"
+    return listed
 
 
 @pytest.fixture
@@ -40,28 +46,37 @@ async def test_service_worker_is_revalidated_and_carries_the_shell_version(clien
     assert r.headers["content-type"].startswith("text/javascript")
     assert "__SHELL_VERSION__" not in r.text
     assert f'const VERSION = "{pwa.shell_version()}";' in r.text
+    assert shell_list(r.text) == pwa.precache_list()  # the build's list, filled in
 
 
 async def test_every_precached_path_is_served(client) -> None:
-    for path in shell_list((pwa.PWA_DIR / "sw.js").read_text()):
+    for path in served_shell_list():
         r = await client.get("/app/" + path)
         assert r.status_code == 200, path
 
 
 def test_every_shell_file_is_precached() -> None:
-    listed = set(shell_list((pwa.PWA_DIR / "sw.js").read_text()))
+    """The bundle and the assets, never the source modules the bundle is made from."""
+    listed = set(served_shell_list())
     on_disk = {
         p.relative_to(pwa.PWA_DIR).as_posix()
-        for folder in pwa.SHELL_DIRS
+        for folder in ("css", "i18n", "icons", "dist")
         for p in (pwa.PWA_DIR / folder).rglob("*")
-        if p.is_file()
+        if p.is_file() and p.name != "shell.json"
     }
-    vendor = {f"vendor/{n}" for n in pwa.VENDOR if not n.endswith(".map")}
-    assert on_disk | vendor | {"./", "index.html", "manifest.webmanifest"} == listed
+    assert "dist/app.js" in on_disk
+    assert on_disk | {"./", "index.html", "manifest.webmanifest", "vendor/tus.min.js"} == listed
+    assert not any(p.startswith(("js/", "core/")) for p in listed)
+
+
+def test_index_html_loads_the_bundle_only() -> None:
+    html = (pwa.PWA_DIR / "index.html").read_text()
+    assert re.findall(r"<script[^>]*src=\"([^\"]+)\"", html) == ["dist/app.js"]
+    assert "modulepreload" not in html
 
 
 def test_the_precache_never_lists_api_photos_or_status_pages() -> None:
-    for path in shell_list((pwa.PWA_DIR / "sw.js").read_text()):
+    for path in served_shell_list():
         assert not path.startswith(("/", "api", "t/", "..")), path
 
 
@@ -89,7 +104,7 @@ async def test_vendor_allowlist_serves_the_esm_builds(client) -> None:
 
 async def test_every_script_is_served_as_javascript(client) -> None:
     # Module scripts with any other type are refused by the browser.
-    for path in shell_list((pwa.PWA_DIR / "sw.js").read_text()):
+    for path in served_shell_list():
         if path.endswith(".js"):
             r = await client.get("/app/" + path)
             assert r.headers["content-type"].startswith("text/javascript"), path
@@ -154,6 +169,8 @@ def test_index_html_needs_no_unsafe_inline() -> None:
 
 def test_app_code_never_uses_eval_or_inner_html() -> None:
     for path in (pwa.PWA_DIR).rglob("*.js"):
+        if pwa.DIST_DIR in path.parents:
+            continue  # generated from these sources and the vendor libraries
         text = path.read_text()
         for bad in ("eval(", "new Function(", "innerHTML", "insertAdjacentHTML", "document.write"):
             assert bad not in text, f"{path}: {bad}"

@@ -5,12 +5,26 @@ import { h, uid } from "../dom.js";
 import { checkNik } from "../../core/nik.js";
 import { checkPhone } from "../../core/phone.js";
 import { formatRupiah, parseRupiah } from "../../core/rupiah.js";
+import { isoDay } from "../../core/formcheck.js";
 import { EMPTY, shell, showMessages, requiredCheck } from "./field-shell.js";
 import { gps, photo, signature } from "./fields-media.js";
 import { region } from "./fields-region.js";
 
 export { regionIndex } from "./fields-region.js";
 export { showMessages } from "./field-shell.js";
+
+/** "12/08/1990" (or 12-8-1990, 12.08.1990) → "1990-08-12"; anything else comes back as typed. */
+export function isoFromDmy(text) {
+  const m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(text);
+  if (!m) return text;
+  const iso = `${m[3]}-${m[2].padStart(2, "0")}-${m[1].padStart(2, "0")}`;
+  return isoDay(iso) ? iso : text;
+}
+
+export function dmyFromIso(value) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  return m ? `${m[3]}/${m[2]}/${m[1]}` : value;
+}
 
 function textLike(def, ctx, type) {
   const id = uid(def.name);
@@ -26,7 +40,9 @@ function textLike(def, ctx, type) {
       max: def.max,
       step: def.integer ? 1 : "any",
     });
-  else if (type === "date") Object.assign(attrs, { type: "date", min: bound(def.min), max: bound(def.max) });
+  // Typed and shown dd/mm/yyyy whatever the browser's locale (a date input follows it).
+  else if (type === "date")
+    Object.assign(attrs, { type: "text", inputmode: "numeric", maxlength: 10, placeholder: t("field.date_hint") });
   else if (type === "textarea") attrs.rows = 3;
   else attrs.type = type;
   if (type === "email") attrs.autocomplete = "email";
@@ -39,9 +55,10 @@ function textLike(def, ctx, type) {
     el,
     get: () => {
       if (type === "number") return input.value === "" ? null : Number(input.value);
+      if (type === "date") return input.value.trim() === "" ? null : isoFromDmy(input.value.trim());
       return input.value.trim() === "" ? null : input.value.trim();
     },
-    set: (v) => (input.value = v ?? ""),
+    set: (v) => (input.value = type === "date" ? dmyFromIso(v ?? "") : (v ?? "")),
     check() {
       const v = this.get();
       const r = requiredCheck(def, v === null);
@@ -50,7 +67,8 @@ function textLike(def, ctx, type) {
         if (def.min !== undefined && v < def.min) r.errors.push("field.too_small");
         if (def.max !== undefined && v > def.max) r.errors.push("field.too_large");
       }
-      if (type === "date" && v !== null) {
+      if (type === "date" && v !== null && !isoDay(v)) r.errors.push("check.date_format");
+      else if (type === "date" && v !== null) {
         if (def.min && v < bound(def.min)) r.errors.push("field.date_early");
         if (def.max && v > bound(def.max)) r.errors.push("field.date_late");
       }

@@ -4,12 +4,13 @@ import { t, dateTime } from "../i18n.js";
 import { h } from "../dom.js";
 import { statusUrl } from "../../core/ids.js";
 import { applicantName, businessName, permitLabel, permitTypes } from "./common.js";
-import qrcode from "../../vendor/qrcode.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 
-/** Draw a QR code as one SVG path (no inline styles, no data: URLs). */
-export function qrSvg(text, size = 220) {
+/** Draw a QR code as one SVG path (no inline styles, no data: URLs). The library loads on
+ * first use, so it stays out of the first download. */
+export async function qrSvg(text, size = 220) {
+  const { default: qrcode } = await import("../../vendor/qrcode.js");
   const qr = qrcode(0, "M");
   qr.addData(text);
   qr.make();
@@ -41,7 +42,7 @@ export async function render(root, { params, store }) {
   const user = (await store.getMeta("user")) || {};
   const types = await permitTypes(store);
   const url = statusUrl(location.origin, rec.tracking_code, rec.status_token || "");
-  const svg = qrSvg(url);
+  const svg = await qrSvg(url);
   svg.setAttribute("aria-label", t("receipt.qr_label"));
   const shareBtn = navigator.share
     ? h(

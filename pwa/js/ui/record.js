@@ -191,14 +191,23 @@ function fieldLabel(def, name) {
   return pick(fieldDef(def, name).label) || name;
 }
 
-/** A field value as text for reading (not editing). */
+// A number never breaks across lines (0812-3456-7890 would wrap at its dashes).
+const num = (text) => h("span", { class: "num" }, text);
+const dmy = (iso) => (/^\d{4}-\d{2}-\d{2}$/.test(iso) ? `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}` : iso);
+
+/** A field value as text (or a node) for reading (not editing). */
 export function show(v, f, regions) {
   if (v === null || v === undefined || v === "") return "—";
   switch (f?.type) {
     case "rupiah":
-      return formatRupiah(v);
+      return num(formatRupiah(v));
     case "phone":
-      return displayPhone(v);
+      return num(displayPhone(v));
+    case "nik":
+    case "number":
+      return num(String(v));
+    case "date":
+      return num(dmy(v));
     case "region":
       return (
         regions
@@ -209,7 +218,7 @@ export function show(v, f, regions) {
     case "choice":
       return pick((f.options || []).find((o) => o.value === v)?.label) || String(v);
     case "gps":
-      return `${v.lat}, ${v.lon} (±${Math.round(v.accuracy_m)} m)`;
+      return [num(`${v.lat},`), " ", num(String(v.lon)), " ", num(`(±${Math.round(v.accuracy_m)} m)`)];
     case "photo":
     case "signature":
       return t("record.file", { kb: Math.round((v.size || 0) / 1024), sha: String(v.sha256).slice(0, 10) });

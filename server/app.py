@@ -42,6 +42,8 @@ ROUTE_MODULES: tuple[str, ...] = (
     "server.admin.pages",
     "server.office.applications",
     "server.office.inbox",
+    "server.office.conflicts",
+    "server.office.duplicates",
     "server.public.status",
     "server.public.feedback",
     "server.web.pwa",

@@ -149,7 +149,9 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ),
     ("GET", "/api/me"): Row(device_api(), personal=True),
     ("POST", "/api/devices/logout"): Row(
-        device_api(ok=204), why="device bearer token, no cookie: not forgeable cross-site"
+        # The device's own token is revoked (the one real change: checked below).
+        device_api(ok=204),
+        why="device bearer token, no cookie: not forgeable cross-site",
     ),
     ("GET", "/api/reference"): Row(device_api()),
     ("POST", "/api/sync/push"): Row(
@@ -232,7 +234,9 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/lang/{code}"): Row(everyone(303), url="/lang/en"),
     ("GET", "/field/"): Row(page(Role.OFFICER, Role.ADMIN), personal=True),
     ("GET", "/office/"): Row(page(*OFFICE), personal=True),
+    ("GET", "/office.json"): Row(page(*OFFICE), personal=True),
     ("GET", "/office/dashboard"): Row(page(Role.SUPERVISOR, Role.ADMIN), personal=True),
+    ("GET", "/office/dashboard.json"): Row(page(Role.SUPERVISOR, Role.ADMIN), personal=True),
     ("GET", "/admin/"): Row(page(Role.ADMIN), personal=True),
     ("POST", "/admin/devices/{device_id}/revoke"): Row(
         page(Role.ADMIN, ok=303),
@@ -322,8 +326,6 @@ NO_STORE_GAPS: set[tuple[str, str]] = {
     ("POST", "/api/conflicts/{conflict_id}/resolve"),
     ("GET", "/api/uploads/{sha256}/content"),
     ("GET", "/field/"),
-    ("GET", "/office/"),
-    ("GET", "/office/dashboard"),
     ("GET", "/admin/"),
 }
 
@@ -442,6 +444,9 @@ async def test_route_answers_each_caller(key: tuple[str, str], callers: Any) -> 
             # The one real change in the table: it happened, and only for the admin.
             device = await Device.get(id=ctx.device_id)
             assert device.revoked_at is not None
+        if key == ("POST", "/api/devices/logout") and caller == DEVICE:
+            device = await Device.get(id=ctx.device_id)
+            assert device.revoked_at is not None, "a field-app logout revokes its own token"
     assert got == row.answers
 
 

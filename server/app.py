@@ -40,6 +40,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "server.uploads.web",
     "server.admin.pages",
     "server.office.applications",
+    "server.office.citizen",
     "server.public.status",
     "server.public.feedback",
     "server.web.pwa",

@@ -20,6 +20,7 @@ const SHELL = [
   "js/api.js",
   "js/db.js",
   "js/dom.js",
+  "js/idle.js",
   "js/i18n.js",
   "js/photo.js",
   "js/session.js",
@@ -33,6 +34,7 @@ const SHELL = [
   "js/ui/form.js",
   "js/ui/header.js",
   "js/ui/list.js",
+  "js/ui/lock.js",
   "js/ui/login.js",
   "js/ui/receipt.js",
   "js/ui/record.js",
@@ -40,12 +42,15 @@ const SHELL = [
   "core/backoff.js",
   "core/ids.js",
   "core/nik.js",
+  "core/officers.js",
   "core/phone.js",
   "core/records.js",
   "core/rupiah.js",
+  "core/sealed-db.js",
   "core/store.js",
   "core/sync.js",
   "core/hlc.js",
+  "core/vault.js",
   "vendor/idb.js",
   "vendor/qrcode.js",
   "vendor/signature_pad.js",
@@ -91,9 +96,9 @@ self.addEventListener("fetch", (event) => {
   event.respondWith(fromCache(clean).then((r) => r || fetch(req)));
 });
 
-async function fromCache(url) {
-  const cache = await caches.open(CACHE);
-  return cache.match(url, { ignoreSearch: true });
+function fromCache(url) {
+  // caches.match, not caches.open: opening would re-create a cache a revocation just wiped
+  return caches.match(url, { cacheName: CACHE, ignoreSearch: true });
 }
 
 // Background Sync: wake an open window to run the sync engine (it needs the page's

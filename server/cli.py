@@ -159,6 +159,21 @@ async def cmd_uploads(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
+    from server.services import audit
+
+    async with database(settings):
+        result = await audit.verify()
+    if result.ok:
+        print(f"audit trail intact: {result.rows} rows, head {result.head}")
+        return 0
+    print(
+        f"jemput: AUDIT TRAIL BROKEN at {result.problem} ({result.rows} rows verified before it)",
+        file=sys.stderr,
+    )
+    return 3
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="jemput", description="Jemput Bola server administration")
     sub = p.add_subparsers(dest="command", required=True)
@@ -200,6 +215,9 @@ def parser() -> argparse.ArgumentParser:
     uploads = sub.add_parser("uploads", help="photo and document uploads")
     upsub = uploads.add_subparsers(dest="uploads_command", required=True)
     upsub.add_parser("cleanup", help="remove expired partial uploads")
+    audit = sub.add_parser("audit", help="the audit trail")
+    asub = audit.add_subparsers(dest="audit_command", required=True)
+    asub.add_parser("verify", help="check the hash chain; exit 3 naming the first bad row")
     return p
 
 
@@ -212,6 +230,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int] | in
     "regions": cmd_regions,
     "holidays": cmd_holidays,
     "uploads": cmd_uploads,
+    "audit": cmd_audit,
 }
 
 

@@ -42,6 +42,7 @@ class Settings:
     upload_locks: str = "file"  # "file" (one machine) or "postgres" (machines sharing one DB)
     status_link_days: int = 365  # a status link stops working this long after the case closed
     body_timeout_seconds: int = 60  # longest wait for the next piece of a request body
+    field_lock_idle_seconds: int = 600  # the field app locks after this long without a touch
 
     @property
     def is_sqlite(self) -> bool:
@@ -108,7 +109,18 @@ class Settings:
             upload_locks=upload_locks,
             status_link_days=_int(env, "STATUS_LINK_DAYS", cls.status_link_days),
             body_timeout_seconds=_int(env, "BODY_TIMEOUT_SECONDS", cls.body_timeout_seconds),
+            field_lock_idle_seconds=_field_lock_idle_seconds(env),
         )
+
+
+def _field_lock_idle_seconds(env: Mapping[str, str]) -> int:
+    seconds = _int(env, "FIELD_LOCK_IDLE_SECONDS", Settings.field_lock_idle_seconds)
+    if not 5 <= seconds <= 8 * 3600:
+        raise SettingsError(
+            f"FIELD_LOCK_IDLE_SECONDS={seconds} must be between 5 and 28800 (8 hours); "
+            "the default is 600 (10 minutes)"
+        )
+    return seconds
 
 
 def _check_database_url(url: str) -> None:

@@ -3,26 +3,36 @@
 import { diffFields, fileValues, mergePulled } from "./records.js";
 import { makeHlc } from "./hlc.js";
 import { trackingCode } from "./ids.js";
+import { openSealedDB } from "./sealed-db.js";
 
 export const DB_NAME = "jemput-bola";
 export const DB_VERSION = 1;
 
+/** The object stores, their keys and indexes (the same in a plain and a sealed database). */
+export const SCHEMA = {
+  meta: { keyPath: null, indexes: {} },
+  reference: { keyPath: null, indexes: {} },
+  forms: { keyPath: "key", indexes: {} },
+  outbox: { keyPath: "id", indexes: { record_id: "record_id" } },
+  records: { keyPath: "id", indexes: { tracking_code: "tracking_code" } },
+  photos: { keyPath: "sha256", indexes: { record_id: "record_id" } },
+  conflicts: { keyPath: "id", indexes: { record_id: "record_id" } },
+};
+
 function upgrade(db) {
-  db.createObjectStore("meta");
-  db.createObjectStore("reference");
-  db.createObjectStore("forms", { keyPath: "key" });
-  const outbox = db.createObjectStore("outbox", { keyPath: "id" });
-  outbox.createIndex("record_id", "record_id");
-  const records = db.createObjectStore("records", { keyPath: "id" });
-  records.createIndex("tracking_code", "tracking_code");
-  const photos = db.createObjectStore("photos", { keyPath: "sha256" });
-  photos.createIndex("record_id", "record_id");
-  const conflicts = db.createObjectStore("conflicts", { keyPath: "id" });
-  conflicts.createIndex("record_id", "record_id");
+  for (const [name, spec] of Object.entries(SCHEMA)) {
+    const os = db.createObjectStore(name, spec.keyPath ? { keyPath: spec.keyPath } : undefined);
+    for (const [index, field] of Object.entries(spec.indexes)) os.createIndex(index, field);
+  }
 }
 
-export async function openStore(openDB, { name = DB_NAME, deleteDB, now = () => new Date() } = {}) {
-  const db = await openDB(name, DB_VERSION, { upgrade });
+/**
+ * Open the Store. With `key` (an officer's unwrapped data key) every value is sealed with
+ * AES-GCM (core/sealed-db.js); without it the database is plain (the benchmark's baseline
+ * and the legacy layout).
+ */
+export async function openStore(openDB, { name = DB_NAME, deleteDB, now = () => new Date(), key = null } = {}) {
+  const db = key ? await openSealedDB(openDB, name, key, SCHEMA) : await openDB(name, DB_VERSION, { upgrade });
   return new Store(db, { name, deleteDB, now });
 }
 
@@ -32,6 +42,11 @@ export class Store {
     this.name = name;
     this.deleteDB = deleteDB;
     this.now = now;
+  }
+
+  /** Rows that failed their integrity check when the partition was opened (not shown). */
+  get damaged() {
+    return this.db.damaged || [];
   }
 
   // ---- meta and reference data -------------------------------------------------
@@ -220,11 +235,10 @@ export class Store {
       }
       const last = answer.last_mutation_id;
       if (Number.isInteger(last)) {
-        let cursor = await outbox.openCursor(IDBKeyRange.upperBound(last));
-        while (cursor) {
-          await cursor.delete();
+        for (const m of await outbox.getAll()) {
+          if (m.id > last) break;
+          await outbox.delete(m.id);
           removed++;
-          cursor = await cursor.continue();
         }
         tx.objectStore("meta").put(last, "last_mutation_id");
       }
@@ -300,10 +314,10 @@ export class Store {
       if (Number.isInteger(page.last_mutation_id)) {
         // Acknowledged even if the push answer was lost.
         await meta.put(page.last_mutation_id, "server_last_mutation_id");
-        let cur = await tx.objectStore("outbox").openCursor(IDBKeyRange.upperBound(page.last_mutation_id));
-        while (cur) {
-          await cur.delete();
-          cur = await cur.continue();
+        const outbox = tx.objectStore("outbox");
+        for (const m of await outbox.getAll()) {
+          if (m.id > page.last_mutation_id) break;
+          await outbox.delete(m.id);
         }
       }
     });
@@ -385,7 +399,9 @@ export class Store {
       const waiting = pending.some(
         (m) => m.name === "create_application" || (m.name === "attach_file" && m.args.sha256 === p.sha256),
       );
-      if (!waiting) out.push(p);
+      if (waiting) continue;
+      const full = p.blob ? p : await this.getPhoto(p.sha256);
+      if (full?.blob) out.push(full); // a blob that failed its integrity check is never sent
     }
     return out;
   }
@@ -430,8 +446,9 @@ export class Store {
       (r) => r.draft || outbox.some((m) => m.record_id === r.id) || r.failure,
     );
     const photos = [];
-    for (const p of await this.db.getAll("photos")) {
-      if (p.uploaded) continue;
+    for (const listed of await this.db.getAll("photos")) {
+      if (listed.uploaded) continue;
+      const p = listed.blob ? listed : await this.getPhoto(listed.sha256);
       photos.push({ ...p, blob: undefined, data_base64: p.blob ? await blobToBase64(p.blob) : null });
     }
     return {

@@ -1,11 +1,13 @@
-// Entry point: strings, storage, service worker, session, routes.
+// Entry point: strings, the lock, storage, service worker, session, routes.
 import { loadStrings, t } from "./i18n.js";
-import { getStore, storageInfo, isQuotaError } from "./db.js";
+import { getStore, getOfficers, isUnlocked, lock, storageInfo, isQuotaError } from "./db.js";
 import { h, clear, toast } from "./dom.js";
 import { registerServiceWorker } from "./sw-register.js";
-import { startSync, onSyncEvent } from "./sync-client.js";
+import { startSync, stopSync, onSyncEvent } from "./sync-client.js";
 import { renderHeader, refreshHeader } from "./ui/header.js";
-import { wipeDevice } from "./session.js";
+import { wipeDevice, saveFieldAppSettings } from "./session.js";
+import { getJson } from "./api.js";
+import { watchIdle, setIdleSeconds, noteActivity } from "./idle.js";
 
 const ROUTES = [
   [/^#\/login$/, () => import("./ui/login.js")],
@@ -28,35 +30,79 @@ export function setLeaveGuard(fn) {
 
 let generation = 0;
 
+/** Which view the hash asks for; while locked only the lock screen and the login. */
+async function pick(hash) {
+  if (!isUnlocked() && hash !== "#/login") return { view: await import("./ui/lock.js"), params: [] };
+  for (const [re, load] of ROUTES) {
+    const m = re.exec(hash);
+    if (m) return { view: await load(), params: m.slice(1) };
+  }
+  return null;
+}
+
 async function route() {
   // Renders can overlap (a hash change while a finished sync refreshes the list): each one
   // draws off-screen and only the newest is shown.
   const mine = ++generation;
-  const store = await getStore();
-  const token = await store.getMeta("token");
-  let hash = location.hash || "#/";
-  if (!token && hash !== "#/login") {
+  if (document.body.dataset.revoked === "1") return; // the revocation notice stays until dismissed
+  const hash = location.hash || "#/";
+  document.body.dataset.locked = isUnlocked() ? "0" : "1";
+  const store = isUnlocked() ? await getStore() : null;
+  if (store && !(await store.getMeta("token")) && hash !== "#/login") {
     location.replace("#/login");
     return;
   }
-  for (const [re, load] of ROUTES) {
-    const m = re.exec(hash);
-    if (!m) continue;
-    const view = await load();
-    const root = document.createElement("div");
-    try {
-      await view.render(root, { params: m.slice(1), hash, store });
-    } catch (err) {
-      if (mine === generation) showError(err);
-    }
-    if (mine !== generation) return;
-    main().replaceChildren(...root.childNodes);
-    const first = main().querySelector("[autofocus]");
-    (first || main()).focus({ preventScroll: true });
-    refreshHeader();
+  const picked = await pick(hash);
+  if (!picked) {
+    location.replace("#/");
     return;
   }
-  location.replace("#/");
+  const root = document.createElement("div");
+  try {
+    await picked.view.render(root, { params: picked.params, hash, store, onUnlocked: unlocked });
+  } catch (err) {
+    if (mine === generation) showError(err);
+  }
+  if (mine !== generation) return;
+  main().replaceChildren(...root.childNodes);
+  const first = main().querySelector("[autofocus]");
+  (first || main()).focus({ preventScroll: true });
+  refreshHeader();
+}
+
+/** After an unlock: sync, the storage request, the server's current settings; then route. */
+async function unlocked() {
+  noteActivity();
+  const store = await getStore();
+  const damaged = store.damaged.length;
+  if (damaged) toast(t("lock.damaged", { n: damaged }), { kind: "error", ms: 15000 });
+  if (await store.getMeta("token")) {
+    storageInfo(true).catch(() => {});
+    startSync();
+    refreshSettings();
+  }
+  if (location.hash === "#/login") location.replace("#/");
+  await route();
+}
+
+async function refreshSettings() {
+  if (!navigator.onLine) return;
+  try {
+    const res = await getJson("/api/me");
+    if (res.status === 200) await saveFieldAppSettings(res.body.field_app);
+  } catch {
+    // offline after all: the stored setting stays
+  }
+}
+
+/** Lock now: sync stops, the key and every decrypted row leave memory, the screen clears. */
+export function lockNow() {
+  if (!isUnlocked()) return;
+  stopSync();
+  leaveGuard = null;
+  lock();
+  clear(main());
+  route();
 }
 
 export function showError(err) {
@@ -69,9 +115,10 @@ export function showError(err) {
 }
 
 async function boot() {
-  const store = await getStore();
-  await loadStrings((await store.getMeta("lang")) || "id");
-  renderHeader(document.getElementById("bar"));
+  const officers = await getOfficers();
+  await loadStrings((await officers.getSetting("lang")) || "id");
+  setIdleSeconds(await officers.getSetting("lock_idle_seconds"));
+  renderHeader(document.getElementById("bar"), { lockNow });
   window.addEventListener("hashchange", () => {
     if (leaveGuard) {
       const msg = leaveGuard();
@@ -87,12 +134,25 @@ async function boot() {
     if (leaveGuard?.()) e.preventDefault();
   });
   registerServiceWorker();
+  const next = () => {
+    delete document.body.dataset.revoked;
+    location.hash = "#/";
+    route();
+  };
   onSyncEvent(async (event) => {
     if (event === "revoked") {
-      await wipeDevice();
       document.body.dataset.revoked = "1";
+      generation++; // a render under way must not replace the notice
+      const { othersLeft } = await wipeDevice();
+      document.body.dataset.locked = "1";
       clear(main()).append(
-        h("section", { class: "card" }, h("h2", {}, t("revoked.title")), h("p", {}, t("revoked.body"))),
+        h(
+          "section",
+          { class: "card" },
+          h("h2", {}, t("revoked.title")),
+          h("p", {}, t(othersLeft ? "revoked.body_others" : "revoked.body")),
+          othersLeft ? h("button", { type: "button", class: "btn btn-primary", id: "revoked-next", onclick: next }, t("lock.unlock")) : null,
+        ),
       );
       return;
     }
@@ -102,11 +162,8 @@ async function boot() {
       route();
     }
   });
+  watchIdle(isUnlocked, lockNow);
   await route();
-  if (await store.getMeta("token")) {
-    storageInfo(true).catch(() => {});
-    startSync();
-  }
   document.body.dataset.ready = "1";
 }
 

@@ -112,30 +112,40 @@ export async function startSync() {
   if (engine) return engine;
   const store = await getStore();
   const clientId = await store.getMeta("client_id");
-  engine = new SyncEngine({
+  const mine = new SyncEngine({
     store,
     clientId,
     post: (path, body) => postJson(path, body),
     uploader: makeUploader(store),
     emit: (event, detail) => {
+      if (mine !== engine) return; // stopped (locked or logged out) while it ran
       if (event === "done") {
-        engine.schedule(IDLE_PULL_MS);
+        mine.schedule(IDLE_PULL_MS);
         checkReference();
       }
       emit(event, detail);
     },
   });
-  window.addEventListener("online", () => engine.sync("online"));
-  navigator.serviceWorker?.addEventListener("message", (e) => {
-    if (e.data?.type === "background-sync") {
-      engine.sync("background").then((r) => e.source?.postMessage({ type: "background-sync-done", ok: !!r?.ok }));
-    }
-  });
+  engine = mine;
+  listenOnce();
   if (navigator.onLine) {
     checkReference();
     engine.sync("start");
   }
   return engine;
+}
+
+let listening = false;
+function listenOnce() {
+  if (listening) return;
+  listening = true;
+  window.addEventListener("online", () => engine?.sync("online"));
+  navigator.serviceWorker?.addEventListener("message", (e) => {
+    if (e.data?.type !== "background-sync") return;
+    // While the app is locked nothing can be read or sent: the browser retries later.
+    const run = engine ? engine.sync("background") : Promise.resolve({ ok: false });
+    run.then((r) => e.source?.postMessage({ type: "background-sync-done", ok: !!r?.ok }));
+  });
 }
 
 /**

@@ -9,6 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server.models import Device, PermitType, Region, Role, User
+from server.services import audit
 from server.services.accounts import devices, sessions, users
 from server.services.applications import inbox
 from server.services.errors import ServiceError, TooManyRequests
@@ -72,9 +73,13 @@ async def login(request: Request) -> Response:
     except TooManyRequests as exc:
         return render(request, "login.html", status=429, error=exc.message, username=username)
     except ServiceError as exc:
+        await audit.login_failed(username, client=client_key(request), channel="office")
         return render(request, "login.html", status=400, error=exc.message, username=username)
     language = request.cookies.get(LANGUAGE_COOKIE) or settings.default_language
     new = await sessions.start(user, hours=settings.session_hours, language=language)
+    await audit.record(
+        "login", actor=user, object_type="user", object_id=user.id, client=client_key(request)
+    )
     target = safe_next(str(form.get("next", ""))) or START_PAGES[user.role]
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, new.token, settings)
@@ -84,7 +89,11 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     form = await request.form(max_files=0, max_fields=5)
     await check_csrf(request, str(form.get(CSRF_FIELD, "")))
+    session = await current_session(request)
     await sessions.end(request.cookies.get(SESSION_COOKIE))
+    if session is not None:
+        user = session.user
+        await audit.record("logout", actor=user, object_type="user", object_id=user.id)
     response = RedirectResponse("/login", status_code=303)
     clear_session_cookie(response)
     return response

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from server.models import Device, User
+from server.services import audit
 from server.services.accounts import devices, users
+from server.services.errors import ServiceError, TooManyRequests
 from server.web.auth import client_key, require_device
 from server.web.bodies import optional_str, read_json, require_str
 
@@ -29,32 +31,64 @@ def device_json(device: Device) -> dict[str, object]:
     return {"device_id": str(device.id), "name": device.name}
 
 
+def field_app_json(request: Request) -> dict[str, object]:
+    """Settings the field app applies on the tablet (an admin sets them on the server)."""
+    return {"lock_idle_seconds": request.app.state.settings.field_lock_idle_seconds}
+
+
 async def enroll(request: Request) -> JSONResponse:
     data = await read_json(request, max_bytes=8 * 1024)
     settings = request.app.state.settings
     device_name = optional_str(data, "device_name", max_length=100)
-    user = await users.authenticate(
-        require_str(data, "username", max_length=64),
-        require_str(data, "password", max_length=256),
-        client_key=client_key(request),
-        max_failures=settings.login_max_failures,
-        window_seconds=settings.login_window_seconds,
-    )
+    username = require_str(data, "username", max_length=64)
+    try:
+        user = await users.authenticate(
+            username,
+            require_str(data, "password", max_length=256),
+            client_key=client_key(request),
+            max_failures=settings.login_max_failures,
+            window_seconds=settings.login_window_seconds,
+        )
+    except ServiceError as exc:
+        if not isinstance(exc, TooManyRequests):
+            await audit.login_failed(username, client=client_key(request), channel="device")
+        raise
     enrollment = await devices.enroll(user, device_name)
     await user.fetch_related("office")
     return JSONResponse(
-        {**device_json(enrollment.device), "token": enrollment.token, "user": user_json(user)},
+        {
+            **device_json(enrollment.device),
+            "token": enrollment.token,
+            "user": user_json(user),
+            "field_app": field_app_json(request),
+        },
         status_code=201,
+        headers={"Cache-Control": "no-store"},
     )
 
 
 async def me(request: Request) -> JSONResponse:
     ctx = await require_device(request)
     await ctx.user.fetch_related("office")
-    return JSONResponse({"user": user_json(ctx.user), "device": device_json(ctx.device)})
+    return JSONResponse(
+        {
+            "user": user_json(ctx.user),
+            "device": device_json(ctx.device),
+            "field_app": field_app_json(request),
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def log_out(request: Request) -> Response:
+    """Field-app logout: the bearer token is revoked on the server (and audited)."""
+    ctx = await require_device(request)
+    await devices.log_out(ctx.device)
+    return Response(status_code=204, headers={"Cache-Control": "no-store"})
 
 
 routes = [
     Route("/api/devices/enroll", enroll, methods=["POST"]),
     Route("/api/me", me, methods=["GET"]),
+    Route("/api/devices/logout", log_out, methods=["POST"]),
 ]

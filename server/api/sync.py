@@ -90,7 +90,8 @@ async def resolve(request: Request) -> Response:
         object_id=conflict["record_id"],
         conflict=conflict_id,
         field=conflict["field"],
-        value=conflict["resolution"]["value"],
+        # How it was resolved, never the value itself: the audit trail holds no personal data.
+        outcome="keep_" + str(data["keep"]) if data.get("keep") else "typed",
     )
     return JSONResponse({"conflict": conflict})
 

@@ -93,9 +93,14 @@ class Device(Model):
 
 
 class AuditEvent(Model):
-    """Append-only: services add rows, nothing updates or deletes them."""
+    """Append-only and hash-chained (server/services/audit.py): row ``seq`` carries the hash
+    of row ``seq - 1``; on PostgreSQL a trigger refuses UPDATE and DELETE."""
 
     id = fields.BigIntField(primary_key=True)
+    # Gapless position in the chain, assigned under the append lock (null only before 0008).
+    seq = fields.BigIntField(null=True, unique=True)
+    prev_hash = fields.CharField(max_length=64, default="", db_default="")
+    hash = fields.CharField(max_length=64, default="", db_default="")
     at = fields.DatetimeField(auto_now_add=True, db_index=True)
     actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="audit_events", null=True, on_delete=fields.SET_NULL

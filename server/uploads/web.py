@@ -15,7 +15,6 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from server.models import Device, User
-from server.services import audit
 from server.services.applications import files
 from server.services.errors import ServiceError
 from server.settings import Settings
@@ -177,9 +176,9 @@ async def serve_file(request: Request) -> Response:
     else:
         path = await storage.variant_path(sha, variant)
         media_type = blob.safe_content_type if variant == "safe" else blob.content_type
-        await audit.record("file_viewed", actor=user, object_type="file", object_id=sha)
     if path is None or media_type is None:
         raise ApiError(404, "not_found", "The file is missing from the store.")
+    await files.record_view(user, sha, variant)
     inline = media_type.startswith("image/") and variant != "original"
     name = f"{sha[:16]}.{_EXTENSIONS.get(media_type, 'bin')}"
     headers = {

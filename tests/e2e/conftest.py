@@ -68,6 +68,8 @@ class Device:
         self.page: Page | None = None
         self.errors: list[str] = []
         self.http_errors: list[str] = []
+        self.secrets: dict[str, str] = {}  # username -> the PIN or password that unlocks it
+        self.username = ""
 
     async def open(self, *, offline: bool = False) -> Page:
         self.ctx = await self.pw.chromium.launch_persistent_context(
@@ -109,40 +111,124 @@ class Device:
         assert self.ctx
         await self.ctx.set_offline(offline)
 
-    async def goto_app(self, hash_: str = "") -> Any:
+    async def goto_app(self, hash_: str = "", *, unlock: bool = True) -> Any:
+        """Open the app; a cold start shows the lock, which is opened with the secret the
+        last officer chose at login (unless unlock=False)."""
         assert self.page
         response = await self.page.goto(f"{self.base}/app/{hash_}")
         await self.page.wait_for_selector("body[data-ready='1']")
+        if unlock and self.username and await self.page.locator("#unlock-form").count():
+            await self.unlock()
         return response
 
-    async def login(self, username: str = "petugas", password: str = TEST_PASSWORD) -> None:
+    async def unlock(
+        self, username: str = "", secret: str | None = None, *, expect_unlocked: bool = True
+    ) -> None:
         page = self.page
         assert page
-        await self.goto_app()
+        username = username or self.username
+        await page.wait_for_selector("#unlock-form")
+        if await page.locator("#unlock-officer option").count() > 1:
+            await page.select_option("#unlock-officer", username)
+        await page.fill("#unlock-secret", self.secrets[username] if secret is None else secret)
+        await page.click("#unlock-submit")
+        if expect_unlocked:
+            await page.wait_for_selector("body[data-locked='0']")
+        self.username = username
+
+    async def login(
+        self, username: str = "petugas", password: str = TEST_PASSWORD, pin: str = ""
+    ) -> None:
+        """First login of an officer on this tablet; with `pin` the app locks with a PIN,
+        otherwise with the password."""
+        page = self.page
+        assert page
+        if not await page.locator("#login-form").count():
+            await self.goto_app("#/login", unlock=False)
         await page.fill("#username", username)
         await page.fill("#password", password)
+        if pin:
+            await page.fill("#pin", pin)
+            await page.fill("#pin2", pin)
         await page.click("#login-form button[type=submit]")
         await page.wait_for_selector("#new-application")
         await wait_until(page, "navigator.serviceWorker.controller !== null")
+        self.username = username
+        self.secrets[username] = pin or password
 
     async def idb(self, store: str) -> list[dict[str, Any]]:
-        """Read a whole object store of the app's IndexedDB (blobs reported by size)."""
+        """Read a whole object store of the unlocked officer's partition, through the app's
+        own Store (the stored bytes are sealed; see raw_idb). Photo blobs by size."""
         assert self.page
         return await self.page.evaluate(
-            """(name) => new Promise((resolve, reject) => {
-                const open = indexedDB.open('jemput-bola');
-                open.onerror = () => reject(open.error);
-                open.onsuccess = () => {
-                  const db = open.result;
-                  const req = db.transaction(name).objectStore(name).getAll();
-                  req.onsuccess = () => {
-                    resolve(req.result.map((r) => r && r.blob ? {...r, blob: r.blob.size} : r));
-                    db.close();
-                  };
-                  req.onerror = () => reject(req.error);
-                };
-              })""",
+            """async (name) => {
+                const db = await import(new URL('/app/js/db.js', location.href).href);
+                const store = await db.getStore();
+                const rows = await store.db.getAll(name);
+                const full = name === 'photos'
+                  ? await Promise.all(rows.map((r) => store.getPhoto(r.sha256))) : rows;
+                return full.map((r) => r && r.blob ? {...r, blob: r.blob.size} : r);
+              }""",
             store,
+        )
+
+    async def meta(self, key: str) -> Any:
+        assert self.page
+        return await self.page.evaluate(
+            """async (key) => {
+                const db = await import(new URL('/app/js/db.js', location.href).href);
+                return (await db.getStore()).getMeta(key);
+              }""",
+            key,
+        )
+
+    async def raw_idb(self) -> dict[str, Any]:
+        """Every IndexedDB database of the origin as stored: names, keys and values, bytes
+        (typed arrays, blobs) decoded as Latin-1 text, for scanning for plain text."""
+        assert self.page
+        return await self.page.evaluate(
+            """async () => {
+                const text = async (v) => {
+                  if (v instanceof Blob) return text(new Uint8Array(await v.arrayBuffer()));
+                  if (v instanceof ArrayBuffer) return text(new Uint8Array(v));
+                  if (ArrayBuffer.isView(v)) {
+                    let s = '';
+                    const b = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+                    for (let i = 0; i < b.length; i += 8192)
+                      s += String.fromCharCode(...b.subarray(i, i + 8192));
+                    return s;
+                  }
+                  if (v && typeof v === 'object') {
+                    const parts = [];
+                    for (const [k, x] of Object.entries(v)) parts.push(k + '=' + await text(x));
+                    return '{' + parts.join(',') + '}';
+                  }
+                  return String(v);
+                };
+                const out = {};
+                for (const { name } of await indexedDB.databases()) {
+                  const db = await new Promise((ok, fail) => {
+                    const r = indexedDB.open(name);
+                    r.onsuccess = () => ok(r.result);
+                    r.onerror = () => fail(r.error);
+                  });
+                  const stores = {};
+                  for (const s of db.objectStoreNames) {
+                    const [keys, values] = await Promise.all(['getAllKeys', 'getAll'].map((m) =>
+                      new Promise((ok, fail) => {
+                        const r = db.transaction(s).objectStore(s)[m]();
+                        r.onsuccess = () => ok(r.result);
+                        r.onerror = () => fail(r.error);
+                      })));
+                    stores[s] = [];
+                    for (let i = 0; i < values.length; i++)
+                      stores[s].push(await text(keys[i]) + ' ' + await text(values[i]));
+                  }
+                  db.close();
+                  out[name] = stores;
+                }
+                return out;
+              }"""
         )
 
 

@@ -29,6 +29,10 @@ async def test_offline_day_survives_reload_and_browser_restart(
     response = await page.reload()
     assert response is not None and response.from_service_worker
     await page.wait_for_selector("body[data-ready='1']")
+    # A cold start shows the lock; the password unlocks it with no signal.
+    await page.wait_for_selector("#unlock-form")
+    assert await page.get_attribute("body", "data-locked") == "1"
+    await device.unlock()
     assert await page.text_content("#net") == "Luring"
 
     await page.click("#new-application")

@@ -24,27 +24,24 @@ async def test_revoked_device_wipes_data_caches_and_worker(device: Device, demo_
     await page.click("#save-draft")
     await page.wait_for_selector(".facts")
     assert len(await device.idb("records")) == 1
-    device_id = await page.evaluate(
-        """() => new Promise((resolve) => {
-            const open = indexedDB.open('jemput-bola');
-            open.onsuccess = () => {
-              const req = open.result.transaction('meta').objectStore('meta').get('device_id');
-              req.onsuccess = () => { resolve(req.result); open.result.close(); };
-            };
-          })"""
-    )
+    device_id = await device.meta("device_id")
     admin = await User.get(username="admin")
     await devices.revoke(device_id, actor=admin)
 
     await page.reload()
+    # The token is sealed: the revocation is seen once the app is unlocked.
+    await device.unlock(expect_unlocked=False)
     await page.wait_for_selector("body[data-revoked='1']")
     assert "dicabut" in (await page.text_content("main") or "")
     await wait_until(
         page,
         """Promise.all([indexedDB.databases(), caches.keys(),
                         navigator.serviceWorker.getRegistrations()])
-           .then(([dbs, keys, regs]) => !dbs.some((d) => d.name === 'jemput-bola')
+           .then(([dbs, keys, regs]) => !dbs.some((d) => d.name.startsWith('jemput-bola-p-'))
                                         && keys.length === 0 && regs.length === 0)""",
+        describe="""Promise.all([indexedDB.databases(), caches.keys(),
+                        navigator.serviceWorker.getRegistrations()])
+           .then(([dbs, keys, regs]) => JSON.stringify([dbs, keys, regs.length]))""",
     )
 
 

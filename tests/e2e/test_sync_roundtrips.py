@@ -135,11 +135,8 @@ async def test_interrupted_sync_resumes_without_duplicates(
 
 async def client_id(page) -> str:  # type: ignore[no-untyped-def]
     return await page.evaluate(
-        """() => new Promise((resolve) => {
-            const open = indexedDB.open('jemput-bola');
-            open.onsuccess = () => {
-              const req = open.result.transaction('meta').objectStore('meta').get('client_id');
-              req.onsuccess = () => { resolve(req.result); open.result.close(); };
-            };
-          })"""
+        """async () => {
+            const db = await import(new URL('/app/js/db.js', location.href).href);
+            return (await db.getStore()).getMeta('client_id');
+          }"""
     )

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { openDB, deleteDB } from "idb";
 import { openStore } from "../../pwa/core/store.js";
+import { testKey } from "./sealed-key.js";
 import { SyncEngine } from "../../pwa/core/sync.js";
 
 const DIR = new URL("../fixtures/sync/", import.meta.url);
@@ -34,7 +35,7 @@ async function converse(file, fx, actorName, actor) {
     .map((s, index) => ({ ...s, index }))
     .filter((s) => s.actor === actorName && s.request?.path?.startsWith("/api/sync/"));
   const planned = steps.filter((s) => special[s.index] !== "server_only");
-  const store = await openStore(openDB, { name: `golden-${++dbCount}`, deleteDB });
+  const store = await openStore(openDB, { name: `golden-${++dbCount}`, deleteDB, key: await testKey() });
   await store.setMeta("client_id", actor.client_id);
   let i = 0;
   const sent = [];
@@ -146,7 +147,7 @@ test("golden rejections are shown on their records and never block the queue", a
 });
 
 test("the client never builds what bad_request.json shows the server refusing", async () => {
-  const store = await openStore(openDB, { name: `golden-${++dbCount}`, deleteDB });
+  const store = await openStore(openDB, { name: `golden-${++dbCount}`, deleteDB, key: await testKey() });
   await store.setMeta("client_id", "5a0b8e9c-1d2f-4a6b-8c3d-2e1f0a9b8c7d");
   for (let k = 0; k < 150; k++)
     await store.enqueue("0f8e4c1a-7b2d-4e9f-a1c3-5d6e7f8a9b0c", "submit_application", {

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { openDB, deleteDB } from "idb";
 import { openStore } from "../../pwa/core/store.js";
+import { testKey } from "./sealed-key.js";
 import { SyncEngine, classify } from "../../pwa/core/sync.js";
 import { recordState } from "../../pwa/core/records.js";
 import { statusToken, trackingCode, uuid } from "../../pwa/core/ids.js";
@@ -10,7 +11,7 @@ import { FakeServer } from "./fake-server.js";
 
 let n = 0;
 async function setup() {
-  const store = await openStore(openDB, { name: `t${++n}`, deleteDB });
+  const store = await openStore(openDB, { name: `t${++n}`, deleteDB, key: await testKey() });
   await store.setMeta("client_id", "dev-1");
   const server = new FakeServer();
   const events = [];
@@ -280,7 +281,7 @@ test("export holds every unsynced mutation, record and photo", async () => {
   const rec = newRecord({ full_name: "A", site_photo: photo });
   await store.putPhoto({ ...photo, record_id: rec.id, blob: new Uint8Array([1, 2, 3]) });
   await store.submitNew(rec);
-  const out = await store.exportUnsynced(async (b) => Buffer.from(b).toString("base64"));
+  const out = await store.exportUnsynced(async (b) => Buffer.from(await b.arrayBuffer()).toString("base64"));
   assert.equal(out.outbox.length, 3);
   assert.equal(out.records[0].id, rec.id);
   assert.equal(out.photos[0].data_base64, "AQID");

@@ -73,6 +73,33 @@ async def test_revocation_refuses_the_very_next_request(client, make_user):
     assert refused.json()["error"] == "device_revoked"
 
 
+async def test_field_app_logout_revokes_the_token_and_is_audited(client, make_user):
+    from server.models import AuditEvent
+
+    officer = await make_user(Role.OFFICER)
+    enrolled = await enroll(client, officer.username)
+    assert enrolled.json()["field_app"] == {"lock_idle_seconds": 600}
+    assert enrolled.headers["cache-control"] == "no-store"
+    headers = {"Authorization": f"Bearer {enrolled.json()['token']}"}
+    me = await client.get("/api/me", headers=headers)
+    assert me.json()["field_app"]["lock_idle_seconds"] == 600
+    assert me.headers["cache-control"] == "no-store"
+
+    assert (await client.post("/api/devices/logout")).status_code == 401
+    wrong = await client.post("/api/devices/logout", headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 401 and wrong.json()["error"] == "device_unknown"
+    out = await client.post("/api/devices/logout", headers=headers)
+    assert out.status_code == 204
+    device = await Device.get(id=enrolled.json()["device_id"])
+    assert device.revoked_at is not None
+    events = await AuditEvent.filter(action="device.logout", object_id=str(device.id))
+    assert len(events) == 1 and events[0].actor_id == officer.id  # type: ignore[attr-defined]
+    after = await client.get("/api/me", headers=headers)
+    assert after.status_code == 401 and after.json()["error"] == "device_revoked"
+    again = await client.post("/api/devices/logout", headers=headers)
+    assert again.status_code == 401  # a logged-out token cannot log out (or do anything) again
+
+
 async def test_reference_data_is_scoped_and_cacheable(client, make_user, make_device):
     from server.models import Region
 

@@ -45,11 +45,21 @@ def test_development_secret_is_generated_once_and_kept(tmp_path):
         ({"JEMPUT_PRODUCTION": "1", "SECRET_KEY": "k" * 40}, "BASE_URL must use https"),
         ({"UPLOAD_LOCKS": "redis"}, "UPLOAD_LOCKS"),
         ({"UPLOAD_LOCKS": "postgres"}, "UPLOAD_LOCKS=postgres needs a PostgreSQL"),
+        ({"FIELD_LOCK_IDLE_SECONDS": "2"}, "FIELD_LOCK_IDLE_SECONDS=2 must be between"),
+        ({"FIELD_LOCK_IDLE_SECONDS": "ten"}, "FIELD_LOCK_IDLE_SECONDS"),
     ],
 )
 def test_a_wrong_value_names_the_variable(tmp_path, extra, names):
     with pytest.raises(SettingsError, match=names):
         Settings.from_env(env(tmp_path, **extra))
+
+
+def test_field_app_lock_defaults_to_ten_minutes_and_can_be_set(tmp_path):
+    assert Settings.from_env(env(tmp_path)).field_lock_idle_seconds == 600
+    assert (
+        Settings.from_env(env(tmp_path, FIELD_LOCK_IDLE_SECONDS="120")).field_lock_idle_seconds
+        == 120
+    )
 
 
 def test_cli_start_up_error_is_clear(tmp_path):

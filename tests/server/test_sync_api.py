@@ -286,7 +286,9 @@ async def test_resolve_needs_staff_role_and_csrf(
     assert done.status_code == 200
     assert done.json()["conflict"]["resolution"]["by"] == staff.username
     assert (await Application.get(id=rid(1))).data["phone"] == "+6281100000004"
-    assert await AuditEvent.filter(action="conflict.resolve", actor=staff).count() == 1
+    row = await AuditEvent.get(action="conflict.resolve", actor=staff)
+    assert row.detail == {"conflict": cid, "field": "phone", "outcome": "typed"}
+    assert "6281100000004" not in str(row.detail)  # the audit trail holds no personal values
 
 
 async def test_service_errors_reach_other_callers_as_service_errors(make_user) -> None:  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from server.models import Application, Blob, Role, Upload
+from server.models import Application, AuditEvent, Blob, Role, Upload
 from server.services.accounts import devices
 from server.services.applications import files
 from server.settings import Settings
@@ -234,6 +234,13 @@ async def test_files_are_served_only_to_staff_who_see_the_application(  # type: 
     r2 = await client.get(url, params={"variant": "thumb"})
     assert r2.content == r.content and path.stat().st_mtime_ns == made  # made once, kept
     assert (await client.get(url, params={"variant": "../x"})).status_code == 404
+
+    # Every view of the KTP, thumbnails included, is in the audit trail; refusals are not views.
+    views = await AuditEvent.filter(action="file.view").order_by("seq")
+    assert [(v.actor_id, v.object_id, v.detail) for v in views] == [  # type: ignore[attr-defined]
+        (verifier.id, sha, {"variant": variant, "kinds": ["ktp"]})
+        for variant in ("safe", "original", "thumb", "thumb")
+    ]
 
 
 async def test_cleanup_removes_expired_partials(db: Settings) -> None:  # type: ignore[no-untyped-def]

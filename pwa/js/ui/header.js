@@ -1,14 +1,14 @@
 // The header: how many applications wait, when the last sync succeeded, progress, and the
 // "Sinkronkan sekarang" button.
 import { t, dateTime } from "../i18n.js";
-import { getStore } from "../db.js";
+import { getStore, isUnlocked } from "../db.js";
 import { onSyncEvent, syncNow } from "../sync-client.js";
 
 let els = null;
 let running = false;
 let lastError = null;
 
-export function renderHeader(bar) {
+export function renderHeader(bar, { lockNow } = {}) {
   // The header's elements are in index.html (so the first paint does not shift); this binds them.
   const $id = (id) => bar.querySelector(`#${id}`);
   const fresh = !els;
@@ -18,9 +18,11 @@ export function renderHeader(bar) {
     button: $id("sync-now"),
     net: $id("net"),
     settings: $id("nav-settings"),
+    lock: $id("lock-now"),
   };
   els.button.textContent = t("sync.now");
   els.settings.textContent = t("nav.settings");
+  els.lock.textContent = t("lock.now");
   els.progress.setAttribute("aria-label", t("sync.progress"));
   bar.querySelector("nav").setAttribute("aria-label", t("nav.label"));
   if (!fresh) {
@@ -28,6 +30,7 @@ export function renderHeader(bar) {
     return;
   }
   els.button.addEventListener("click", () => syncNow("button"));
+  if (lockNow) els.lock.addEventListener("click", lockNow);
   window.addEventListener("online", refreshHeader);
   window.addEventListener("offline", refreshHeader);
   onSyncEvent((event, d) => {
@@ -58,6 +61,14 @@ export function renderHeader(bar) {
 
 export async function refreshHeader() {
   if (!els) return;
+  const unlocked = isUnlocked();
+  els.lock.classList.toggle("invisible", !unlocked);
+  els.settings.classList.toggle("invisible", !unlocked);
+  if (!unlocked) {
+    els.button.classList.add("invisible");
+    els.status.textContent = "";
+    if (els.relogin) els.relogin.hidden = true;
+  }
   const store = await getStore().catch(() => null);
   if (!store) return;
   const token = await store.getMeta("token").catch(() => null);

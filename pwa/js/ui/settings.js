@@ -1,7 +1,7 @@
 // Language, storage (persistence answer, used and free), export of unsynced work, logout.
 import { t, loadStrings, lang } from "../i18n.js";
 import { h, toast } from "../dom.js";
-import { storageInfo, megabytes } from "../db.js";
+import { storageInfo, megabytes, getOfficers } from "../db.js";
 import { syncNow } from "../sync-client.js";
 import { logout } from "../session.js";
 import { renderHeader } from "./header.js";
@@ -26,7 +26,7 @@ export async function render(root, { store }) {
   );
   langSel.value = lang;
   langSel.addEventListener("change", async () => {
-    await store.setMeta("lang", langSel.value);
+    await (await getOfficers()).setSetting("lang", langSel.value); // device-wide: the lock screen speaks it too
     await loadStrings(langSel.value);
     renderHeader(document.getElementById("bar"));
     location.hash = "#/";
@@ -115,6 +115,6 @@ async function doLogout(store) {
     if (!confirm(msg)) return;
   }
   await logout();
-  location.hash = "#/login";
+  location.hash = "#/";
   location.reload();
 }

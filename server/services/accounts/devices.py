@@ -79,5 +79,16 @@ async def revoke(device_id: str | uuid.UUID, *, actor: User) -> Device:
     return device
 
 
+async def log_out(device: Device) -> None:
+    """The officer logged out of the field app: this device token stops working now."""
+    if device.revoked_at is None:
+        device.revoked_at = datetime.now(UTC)
+        device.revoked_by = device.user
+        await device.save(update_fields=["revoked_at", "revoked_by_id"])
+    await audit.record(
+        "device.logout", actor=device.user, object_type="device", object_id=device.id
+    )
+
+
 async def list_devices() -> list[Device]:
     return await Device.all().order_by("-created_at").prefetch_related("user")

@@ -18,6 +18,7 @@ from typing import Any
 
 import server.models as models
 from server.models import Blob, Role, Upload, User
+from server.services import audit
 from server.services.applications import sync_service
 
 log = logging.getLogger(__name__)
@@ -205,6 +206,20 @@ async def may_see_application(user: User, application: Any) -> bool:
         return False
     check = _access[0] if _access else default_access
     return await check(user, application)
+
+
+async def record_view(user: User, sha256: str, variant: str) -> None:
+    """Every view of a file, in every variant (a KTP thumbnail shows the NIK as well), is an
+    audit row naming the kinds the file was uploaded as (``ktp``, ``photo``, …)."""
+    kinds = sorted(set(await Upload.filter(sha256=sha256).values_list("kind", flat=True)))
+    await audit.record(
+        "file.view",
+        actor=user,
+        object_type="file",
+        object_id=sha256,
+        variant=variant,
+        kinds=[str(kind) for kind in kinds],
+    )
 
 
 async def can_view(user: User, sha256: str) -> bool:

@@ -33,7 +33,12 @@ async def push(client, make_user, make_device, fields: dict) -> str:  # type: ig
         "client_id": str(uuid.uuid4()),
         "mutations": [
             {"id": 1, "name": "create_application", "args": args},
-            {"id": 2, "name": "submit_application", "args": {"record_id": record_id}},
+            {
+                "id": 2,
+                "name": "submit_application",
+                "args": {"record_id": record_id},
+                "device_time": "2026-11-02T01:15:00Z",  # 09.15 WITA on the tablet
+            },
         ],
     }
     answer = await client.post(
@@ -60,6 +65,7 @@ async def test_detail_labels_fields_masks_the_nik_and_audits_its_reveal(
     assert "Nama lengkap" in page.text and "Siti Rahmah" in page.text
     assert "Rp5.000.000" in page.text and "Diterima" in page.text
     assert NIK not in page.text and "6371********0001" in page.text
+    assert "2 November 2026, 09.15 WITA" in page.text  # the tablet's time of the submit
     assert await AuditEvent.filter(action="application.nik_viewed").count() == 0
 
     no_csrf = await client.post(f"/office/applications/{app_id}/nik", data={})

@@ -148,6 +148,11 @@ EXPECTED: dict[tuple[str, str], Row] = {
         why="credentials in the body, no session to forge against",
     ),
     ("GET", "/api/me"): Row(device_api(), personal=True),
+    ("POST", "/api/devices/logout"): Row(
+        # The device's own token is revoked (the one real change: checked below).
+        device_api(ok=204),
+        why="device bearer token, no cookie: not forgeable cross-site",
+    ),
     ("GET", "/api/reference"): Row(device_api()),
     ("POST", "/api/sync/push"): Row(
         # A device gets past the gate and is told its body is wrong (415: not JSON).
@@ -334,7 +339,6 @@ EXPECTED: dict[tuple[str, str], Row] = {
 # Personal-data routes that do not yet answer Cache-Control: no-store. Only ever shrinks: when
 # a route is fixed, this test fails until its entry is removed.
 NO_STORE_GAPS: set[tuple[str, str]] = {
-    ("GET", "/api/me"),
     ("POST", "/api/sync/pull"),
     ("POST", "/api/conflicts/{conflict_id}/resolve"),
     ("GET", "/api/uploads/{sha256}/content"),
@@ -459,6 +463,9 @@ async def test_route_answers_each_caller(key: tuple[str, str], callers: Any) -> 
             # The one real change in the table: it happened, and only for the admin.
             device = await Device.get(id=ctx.device_id)
             assert device.revoked_at is not None
+        if key == ("POST", "/api/devices/logout") and caller == DEVICE:
+            device = await Device.get(id=ctx.device_id)
+            assert device.revoked_at is not None, "a field-app logout revokes its own token"
     assert got == row.answers
 
 

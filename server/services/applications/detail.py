@@ -103,6 +103,13 @@ async def application_detail(
     }
 
 
+def _moment(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 def _refusal_reason(app: Application, changes: list[StatusChange]) -> str:
     if app.status != REFUSED:
         return ""
@@ -277,7 +284,7 @@ async def _timeline(
                 "actor_name": "" if by_device else names.get(int(who), "") if who.isdigit() else "",
                 "by_device": by_device,
                 "at": change.at,
-                "device_time": times[0] if times else None,
+                "device_time": _moment(times[0]) if times else None,
                 "note": change.note,
             }
         )

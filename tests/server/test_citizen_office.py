@@ -8,20 +8,10 @@ import io
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from server.models import Application, AuditEvent, Feedback, Role, StatusChange, SurveyResponse
-from server.public import guard
 from server.services.citizen import feedback
 from tests.conftest import staff_login
 from tests.server.test_skm_arithmetic import example_sheets
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits():
-    guard.reset_limits()
-    yield
-    guard.reset_limits()
 
 
 async def new_ticket(kind: str = "pengaduan", settings=None) -> feedback.NewTicket:  # type: ignore[no-untyped-def]

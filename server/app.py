@@ -42,6 +42,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "server.admin.pages",
     "server.office.applications",
     "server.office.citizen",
+    "server.office.inbox",
     "server.public.status",
     "server.public.feedback",
     "server.web.pwa",

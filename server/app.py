@@ -41,6 +41,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "server.uploads.web",
     "server.admin.pages",
     "server.office.applications",
+    "server.office.citizen",
     "server.office.inbox",
     "server.office.conflicts",
     "server.office.duplicates",

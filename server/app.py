@@ -41,6 +41,8 @@ ROUTE_MODULES: tuple[str, ...] = (
     "server.uploads.web",
     "server.admin.pages",
     "server.office.applications",
+    "server.office.citizen",
+    "server.office.inbox",
     "server.public.status",
     "server.public.feedback",
     "server.web.pwa",

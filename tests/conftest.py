@@ -230,6 +230,11 @@ async def staff_login(
     return session.csrf_token
 
 
+async def reset_rate_limits(client: httpx.AsyncClient) -> None:
+    """Forget the rate-limit counters of the app behind an in-process client."""
+    await client._transport.app.state.limiter.reset()  # type: ignore[attr-defined]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

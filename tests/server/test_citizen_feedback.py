@@ -6,19 +6,10 @@ import uuid
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-
 from server.models import Application, Feedback, Role, SurveyResponse
-from server.public import guard
 from server.services.applications import sync_service
+from tests.conftest import reset_rate_limits
 from tests.server.citizen import aged_form_token, form_nonce, push_application
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits():
-    guard.reset_limits()
-    yield
-    guard.reset_limits()
 
 
 def complaint(**over: str) -> dict[str, str]:
@@ -94,12 +85,12 @@ async def test_bad_feedback_is_refused_and_nothing_is_stored(client, db, setting
         complaint(message="ada \x00 di sini, cukup panjang"),
     ]
     for case in cases:
-        guard.reset_limits()
+        await reset_rate_limits(client)
         answer = await client.post("/umpan-balik", data={**case, "form_token": token})
         assert answer.status_code == 400, case
         assert "Periksa isian yang ditandai" in answer.text
     assert await Feedback.all().count() == 0
-    guard.reset_limits()
+    await reset_rate_limits(client)
     flood = [
         await client.post("/umpan-balik", data={**complaint(), "form_token": token})
         for _ in range(6)

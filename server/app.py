@@ -43,6 +43,8 @@ ROUTE_MODULES: tuple[str, ...] = (
     "server.admin.pages",
     "server.admin.signin",
     "server.office.applications",
+    "server.office.citizen",
+    "server.office.inbox",
     "server.public.status",
     "server.public.feedback",
     "server.web.pwa",

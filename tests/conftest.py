@@ -230,6 +230,43 @@ async def staff_login(
     return session.csrf_token
 
 
+async def live_staff_cookie(
+    http: httpx.AsyncClient, username: str, password: str = TEST_PASSWORD
+) -> str:
+    """Signs in on a live server over plain http (Secure cookies carried by hand), with the
+    second step where the role needs one; returns the session cookie as ``name=value``."""
+    from server.models import StaffSession
+    from server.services.accounts import second_factor
+
+    user = await User.get(username=username)
+    if second_factor.required(user) and not user.totp_secret:
+        await enrol_second_factor(user)
+    page = await http.get("/login")
+    token = page.text.split('name="login_token" value="')[1].split('"')[0]
+    form_cookie = next(
+        c.split(";")[0] for c in page.headers.get_list("set-cookie") if "jb_login=" in c
+    )
+    login = await http.post(
+        "/login",
+        data={"username": username, "password": password, "login_token": token},
+        headers={"Cookie": form_cookie},
+    )
+    assert login.status_code == 303, login.text
+    cookie = login.headers["set-cookie"].split(";")[0]
+    if login.headers["location"].startswith("/login/second-factor"):
+        pending = await StaffSession.filter(user=user).order_by("-created_at").first()
+        assert pending is not None
+        await user.refresh_from_db()
+        done = await http.post(
+            "/login/second-factor",
+            data={"code": next_totp_code(user), "csrf_token": pending.csrf_token},
+            headers={"Cookie": cookie},
+        )
+        assert done.status_code == 303, done.text
+        cookie = done.headers["set-cookie"].split(";")[0]
+    return cookie
+
+
 async def reset_rate_limits(client: httpx.AsyncClient) -> None:
     """Forget the rate-limit counters of the app behind an in-process client."""
     await client._transport.app.state.limiter.reset()  # type: ignore[attr-defined]

@@ -8,9 +8,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server.models import Device, PermitType, Region, Role, User
+from server.models import Device, Role
 from server.services.accounts import devices, users
-from server.services.applications import inbox
 from server.settings import LANGUAGES
 from server.web.auth import (
     CSRF_FIELD,
@@ -20,7 +19,7 @@ from server.web.auth import (
     current_session,
     require_staff,
 )
-from server.web.bodies import check_text
+from server.web.bodies import check_text, read_form
 
 
 def render(
@@ -65,23 +64,6 @@ async def field_home(request: Request) -> Response:
     return render(request, "field_home.html", user=user, devices=mine)
 
 
-async def office_inbox(request: Request) -> Response:
-    user = await require_staff(request, Role.VERIFIER, Role.SUPERVISOR, Role.ADMIN)
-    return render(request, "office_inbox.html", user=user, rows=await inbox.recent(user))
-
-
-async def office_dashboard(request: Request) -> Response:
-    user = await require_staff(request, Role.SUPERVISOR, Role.ADMIN)
-    figures = {
-        "officers": await User.filter(role=Role.OFFICER, is_active=True).count(),
-        "devices": await Device.filter(revoked_at__isnull=True).count(),
-        "permit_types": await PermitType.filter(active=True).count(),
-        "villages": await Region.filter(level=4).count(),
-    }
-    by_status = await inbox.count_by_status(user)
-    return render(request, "office_dashboard.html", user=user, figures=figures, by_status=by_status)
-
-
 async def admin_home(request: Request) -> Response:
     user = await require_staff(request, Role.ADMIN)
     return render(
@@ -95,7 +77,7 @@ async def admin_home(request: Request) -> Response:
 
 async def admin_revoke_device(request: Request) -> Response:
     actor = await require_staff(request, Role.ADMIN)
-    form = await request.form(max_files=0, max_fields=5)
+    form = await read_form(request, max_files=0, max_fields=5)
     await check_csrf(request, str(form.get(CSRF_FIELD, "")))
     await devices.revoke(request.path_params["device_id"], actor=actor)
     return RedirectResponse("/admin/#devices", status_code=303)
@@ -104,7 +86,7 @@ async def admin_revoke_device(request: Request) -> Response:
 async def admin_allow_enrolment(request: Request) -> Response:
     """After a revoke, the officer may enrol a tablet again only once an admin says so."""
     actor = await require_staff(request, Role.ADMIN)
-    form = await request.form(max_files=0, max_fields=5)
+    form = await read_form(request, max_files=0, max_fields=5)
     await check_csrf(request, str(form.get(CSRF_FIELD, "")))
     user = await users.get_user(
         check_text(request.path_params["username"], "username", max_length=64)
@@ -117,8 +99,6 @@ routes = [
     Route("/", home, methods=["GET"]),
     Route("/lang/{code}", set_language, methods=["GET"]),
     Route("/field/", field_home, methods=["GET"]),
-    Route("/office/", office_inbox, methods=["GET"]),
-    Route("/office/dashboard", office_dashboard, methods=["GET"]),
     Route("/admin/", admin_home, methods=["GET"]),
     Route("/admin/devices/{device_id}/revoke", admin_revoke_device, methods=["POST"]),
     Route("/admin/users/{username}/allow-enrol", admin_allow_enrolment, methods=["POST"]),

@@ -31,7 +31,7 @@ from server.web.auth import (
     set_login_cookie,
     set_session_cookie,
 )
-from server.web.bodies import check_text
+from server.web.bodies import check_text, read_form
 from server.web.errors import ApiError
 from server.web.i18n import gettext as _
 
@@ -53,7 +53,7 @@ def login_page(
 async def login(request: Request) -> Response:
     if request.method == "GET":
         return login_page(request, next=request.query_params.get("next", ""))
-    form = await request.form(max_files=0, max_fields=10)
+    form = await read_form(request, max_files=0, max_fields=10)
     settings = request.app.state.settings
     username = str(form.get("username", ""))
     next_page = safe_next(str(form.get("next", ""))) or ""
@@ -135,7 +135,7 @@ async def second_factor_page(request: Request) -> Response:
     next_page = safe_next(request.query_params.get("next")) or ""
     if request.method == "GET":
         return render(request, "second_factor.html", csrf=session.csrf_token, next=next_page)
-    form = await request.form(max_files=0, max_fields=5)
+    form = await read_form(request, max_files=0, max_fields=5)
     await check_csrf(request, str(form.get(CSRF_FIELD, "")))
     code = str(form.get("code", ""))[:64]
     next_page = safe_next(str(form.get("next", ""))) or ""
@@ -188,7 +188,7 @@ async def second_factor_setup(request: Request) -> Response:
     if request.method == "GET":
         secret = second_factor.new_secret()
         return _setup_page(request, session, user, secret)
-    form = await request.form(max_files=0, max_fields=6)
+    form = await read_form(request, max_files=0, max_fields=6)
     await check_csrf(request, str(form.get(CSRF_FIELD, "")))
     secret = str(form.get("secret", ""))[:64]
     signature = str(form.get("signature", ""))[:128]
@@ -247,7 +247,7 @@ def _setup_page(
 
 
 async def logout(request: Request) -> Response:
-    form = await request.form(max_files=0, max_fields=5)
+    form = await read_form(request, max_files=0, max_fields=5)
     await check_csrf(request, str(form.get(CSRF_FIELD, "")))
     session = await current_session(request)
     await sessions.end(request.cookies.get(SESSION_COOKIE))

@@ -149,7 +149,9 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ),
     ("GET", "/api/me"): Row(device_api(), personal=True),
     ("POST", "/api/devices/logout"): Row(
-        device_api(ok=204), why="device bearer token, no cookie: not forgeable cross-site"
+        # The device's own token is revoked (the one real change: checked below).
+        device_api(ok=204),
+        why="device bearer token, no cookie: not forgeable cross-site",
     ),
     ("GET", "/api/reference"): Row(device_api()),
     ("POST", "/api/sync/push"): Row(
@@ -232,7 +234,9 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/lang/{code}"): Row(everyone(303), url="/lang/en"),
     ("GET", "/field/"): Row(page(Role.OFFICER, Role.ADMIN), personal=True),
     ("GET", "/office/"): Row(page(*OFFICE), personal=True),
+    ("GET", "/office.json"): Row(page(*OFFICE), personal=True),
     ("GET", "/office/dashboard"): Row(page(Role.SUPERVISOR, Role.ADMIN), personal=True),
+    ("GET", "/office/dashboard.json"): Row(page(Role.SUPERVISOR, Role.ADMIN), personal=True),
     ("GET", "/admin/"): Row(page(Role.ADMIN), personal=True),
     ("POST", "/admin/devices/{device_id}/revoke"): Row(
         page(Role.ADMIN, ok=303),
@@ -294,6 +298,25 @@ EXPECTED: dict[tuple[str, str], Row] = {
         ("GET", path): Row(page(*OFFICE), personal=True)
         for path in ("/office/overdue", "/office/overdue.json", "/office/sla", "/office/sla.json")
     },
+    # -- citizen feedback inbox and the SKM report ----------------------------------------------
+    ("GET", "/office/feedback"): Row(page(*OFFICE), personal=True),
+    ("GET", "/office/feedback.json"): Row(page(*OFFICE), personal=True),
+    ("GET", "/office/feedback/{id}"): Row(
+        page(*OFFICE, ok=404), url=f"/office/feedback/{uuid.uuid4()}", personal=True
+    ),
+    ("GET", "/office/feedback/{id}.json"): Row(
+        page(*OFFICE, ok=404), url=f"/office/feedback/{uuid.uuid4()}.json", personal=True
+    ),
+    ("POST", "/office/feedback/{id}/{action}"): Row(
+        page(*OFFICE, ok=404),
+        url=f"/office/feedback/{uuid.uuid4()}/reply",
+        request=csrf_form({"reply": "Terima kasih."}),
+        state_changing=True,
+        personal=True,
+    ),
+    ("GET", "/office/skm"): Row(page(Role.SUPERVISOR, Role.ADMIN)),
+    ("GET", "/office/skm.json"): Row(page(Role.SUPERVISOR, Role.ADMIN)),
+    ("GET", "/office/skm.csv"): Row(page(Role.SUPERVISOR, Role.ADMIN)),
     # -- the citizen's pages (public; their forms carry their own signed token) ---------------
     ("GET", "/t/{code}"): Row(
         # An unknown code or token is 404 alike for everyone.
@@ -457,6 +480,9 @@ async def test_route_answers_each_caller(key: tuple[str, str], callers: Any) -> 
             # The one real change in the table: it happened, and only for the admin.
             device = await Device.get(id=ctx.device_id)
             assert device.revoked_at is not None
+        if key == ("POST", "/api/devices/logout") and caller == DEVICE:
+            device = await Device.get(id=ctx.device_id)
+            assert device.revoked_at is not None, "a field-app logout revokes its own token"
     assert got == row.answers
 
 

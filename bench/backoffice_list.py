@@ -11,7 +11,8 @@ and 1 % a suspected duplicate.
     DATABASE_URL=postgres://…/scratch .venv/bin/python bench/backoffice_list.py
 
 SQLite always; PostgreSQL as well when DATABASE_URL points at one: the scratch databases
-<name>_small and <name>_large on that server are dropped and created again. Prints `name: value` lines per database; the headline,
+<name>_small and <name>_large on that server are dropped and created again. Prints
+`name: value` lines per database; the headline,
 list_growth (the median of per-pair large / small ratios, the two servers asked in turn;
 target <= 2), is last.
 """

@@ -169,6 +169,10 @@ async function boot() {
 
 boot().catch(showError);
 
-// The page's one store, for the browser tests (they import this same module: the bundle, so
-// they see the unlocked officer's partition the app itself uses).
+// For the browser tests, which import this same module (the bundle, served and precached):
+// the page's one store (the unlocked officer's partition the app itself uses) and the pieces
+// they need to lay out an older tablet's database.
 export { getStore };
+export * as db from "./db.js";
+export { openStore, SCHEMA } from "../core/store.js";
+export { openDB } from "../vendor/idb.js";

@@ -235,9 +235,8 @@ async def test_plain_database_from_before_the_lock_is_sealed_with_a_new_pin(
     await page.evaluate(
         """async () => {
             const at = (p) => new URL(p, location.href).href;
-            const { openDB } = await import(at('/app/vendor/idb.js'));
-            const { openStore, SCHEMA } = await import(at('/app/core/store.js'));
-            const db = await import(at('/app/js/db.js'));
+            const app = await import(at('/app/dist/app.js'));  // the page's own modules
+            const { openDB, openStore, SCHEMA, db } = app;
             const sealed = await db.getStore();
             const plain = await openStore(openDB, { name: 'jemput-bola' });
             const copied = {};

@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from server.models import Device, PermitType, Region, Role, User
 from server.services import audit
-from server.services.accounts import devices, sessions, users
+from server.services.accounts import sessions, users
 from server.services.applications import inbox
 from server.services.errors import ServiceError, TooManyRequests
 from server.settings import LANGUAGES
@@ -131,25 +131,6 @@ async def office_dashboard(request: Request) -> Response:
     return render(request, "office_dashboard.html", user=user, figures=figures, by_status=by_status)
 
 
-async def admin_home(request: Request) -> Response:
-    user = await require_staff(request, Role.ADMIN)
-    return render(
-        request,
-        "admin_home.html",
-        user=user,
-        users=await users.list_users(),
-        devices=await devices.list_devices(),
-    )
-
-
-async def admin_revoke_device(request: Request) -> Response:
-    actor = await require_staff(request, Role.ADMIN)
-    form = await request.form(max_files=0, max_fields=5)
-    await check_csrf(request, str(form.get(CSRF_FIELD, "")))
-    await devices.revoke(request.path_params["device_id"], actor=actor)
-    return RedirectResponse("/admin/#devices", status_code=303)
-
-
 routes = [
     Route("/", home, methods=["GET"]),
     Route("/login", login, methods=["GET", "POST"]),
@@ -158,6 +139,4 @@ routes = [
     Route("/field/", field_home, methods=["GET"]),
     Route("/office/", office_inbox, methods=["GET"]),
     Route("/office/dashboard", office_dashboard, methods=["GET"]),
-    Route("/admin/", admin_home, methods=["GET"]),
-    Route("/admin/devices/{device_id}/revoke", admin_revoke_device, methods=["POST"]),
 ]

@@ -55,6 +55,7 @@ bench: setup
 	$(BIN)/python bench/sync_pull.py
 	$(BIN)/python bench/upload.py
 	$(BIN)/python bench/pwa_weight.py
+	$(BIN)/python bench/pwa_crypto.py
 
 clean:
 	rm -rf $(VENV) node_modules bench/node_modules .pytest_cache .ruff_cache

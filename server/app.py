@@ -22,6 +22,7 @@ from starlette.templating import Jinja2Templates
 from server import db
 from server.services.applications import statuses, sync_service
 from server.services.citizen import feedback
+from server.services.throttling.limiter import Limiter
 from server.settings import Settings
 from server.web import dates, i18n
 from server.web.auth import LANGUAGE_COOKIE, LoginRequired
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
             await close_uploads(app)
+            await app.state.limiter.close()
             await db.close_db()
 
     app = Starlette(
@@ -146,6 +148,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.limiter = Limiter(settings.rate_limit_storage)
     app.state.templates = build_templates(settings)
     feedback.configure(settings.timezone)
     return app

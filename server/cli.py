@@ -35,13 +35,18 @@ def run(coro: Coroutine[Any, Any, int | None]) -> int:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    # Each worker reads its settings from the environment: it must know there are several
+    # (rate-limit counters then default to the shared database), and a bad mix stops here.
+    os.environ["WORKERS"] = str(args.workers)
+    Settings.from_env()
+
     uvicorn.run(
         "server.app:create_app",
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
-        proxy_headers=settings.production,
+        proxy_headers=False,  # X-Forwarded-For is read only from TRUSTED_PROXIES
         log_level="info",
     )
     return 0

@@ -6,6 +6,7 @@ Every value is read and checked here, once, at start-up; a wrong or missing valu
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import zoneinfo
@@ -37,8 +38,12 @@ class Settings:
     sync_max_batch: int = 100
     sync_max_body_bytes: int = 2 * 1024 * 1024
     session_hours: int = 12
+    session_idle_minutes: int = 30
     login_max_failures: int = 5
     login_window_seconds: int = 900
+    # "memory" (one process), "database" (every worker through the database) or redis://…
+    rate_limit_storage: str = "memory"
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     upload_locks: str = "file"  # "file" (one machine) or "postgres" (machines sharing one DB)
     status_link_days: int = 365  # a status link stops working this long after the case closed
     body_timeout_seconds: int = 60  # longest wait for the next piece of a request body
@@ -86,6 +91,22 @@ class Settings:
             raise SettingsError(f"UPLOAD_LOCKS={upload_locks!r} must be file or postgres")
         if upload_locks == "postgres" and database_url.startswith("sqlite"):
             raise SettingsError("UPLOAD_LOCKS=postgres needs a PostgreSQL DATABASE_URL")
+        workers = _int(env, "WORKERS", 1)
+        rate_limit_storage = env.get("RATE_LIMIT_STORAGE") or (
+            "memory" if workers == 1 else "database"
+        )
+        if rate_limit_storage not in ("memory", "database") and not rate_limit_storage.startswith(
+            ("redis://", "rediss://")
+        ):
+            raise SettingsError(
+                f"RATE_LIMIT_STORAGE={rate_limit_storage!r} must be memory, database "
+                "or a redis://host:6379/0 URL"
+            )
+        if rate_limit_storage == "memory" and workers > 1:
+            raise SettingsError(
+                "RATE_LIMIT_STORAGE=memory counts per process; with WORKERS > 1 use "
+                "database or a redis:// URL so every worker counts together"
+            )
         secret_key = env.get("SECRET_KEY") or ""
         if not secret_key:
             if production:
@@ -107,6 +128,10 @@ class Settings:
             sync_max_batch=_int(env, "SYNC_MAX_BATCH", cls.sync_max_batch),
             sync_max_body_bytes=_int(env, "SYNC_MAX_BODY_BYTES", cls.sync_max_body_bytes),
             upload_locks=upload_locks,
+            session_hours=_int(env, "SESSION_HOURS", cls.session_hours),
+            session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", cls.session_idle_minutes),
+            rate_limit_storage=rate_limit_storage,
+            trusted_proxies=_networks(env, "TRUSTED_PROXIES"),
             status_link_days=_int(env, "STATUS_LINK_DAYS", cls.status_link_days),
             body_timeout_seconds=_int(env, "BODY_TIMEOUT_SECONDS", cls.body_timeout_seconds),
             field_lock_idle_seconds=_field_lock_idle_seconds(env),
@@ -154,6 +179,21 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     if value <= 0:
         raise SettingsError(f"{name}={raw!r} must be greater than zero")
     return value
+
+
+def _networks(
+    env: Mapping[str, str], name: str
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    raw = env.get(name) or ""
+    networks = []
+    for part in raw.replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError as exc:
+            raise SettingsError(
+                f"{name}: {part!r} is not an IP address or network, e.g. 10.0.0.5 or 10.0.0.0/24"
+            ) from exc
+    return tuple(networks)
 
 
 def _development_secret(data_dir: Path) -> str:

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from server.models import Role, User
 from server.services.errors import ServiceError
 from server.web.auth import CSRF_FIELD, check_csrf, require_staff
-from server.web.bodies import check_text
+from server.web.bodies import check_text, read_form
 from server.web.errors import ApiError
 from server.web.i18n import gettext as _
 from server.web.twin import NO_STORE, respond, wants_json
@@ -39,7 +39,13 @@ async def admin_form(request: Request) -> tuple[User, FormData]:
             "not_a_form",
             _("Send the form as application/x-www-form-urlencoded or multipart/form-data."),
         )
-    form = await request.form(max_files=1, max_fields=MAX_FIELDS, max_part_size=MAX_UPLOAD_BYTES)
+    form = await read_form(
+        request,
+        max_bytes=MAX_UPLOAD_BYTES + 64 * 1024,
+        max_files=1,
+        max_fields=MAX_FIELDS,
+        max_part_size=MAX_UPLOAD_BYTES,
+    )
     token = form.get(CSRF_FIELD)
     await check_csrf(request, token if isinstance(token, str) else None)
     return user, form

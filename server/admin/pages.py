@@ -14,6 +14,7 @@ from server.services.accounts import sessions, users
 from server.services.applications import inbox
 from server.services.errors import ServiceError, TooManyRequests
 from server.settings import LANGUAGES
+from server.web import ratelimit
 from server.web.auth import (
     CSRF_FIELD,
     LANGUAGE_COOKIE,
@@ -21,18 +22,23 @@ from server.web.auth import (
     START_PAGES,
     check_csrf,
     clear_session_cookie,
-    client_key,
     current_session,
     require_staff,
     set_session_cookie,
 )
-from server.web.bodies import check_text
+from server.web.bodies import check_text, read_form
 from server.web.errors import ApiError
 
 
-def render(request: Request, template: str, status: int = 200, **context: object) -> Response:
+def render(
+    request: Request,
+    template: str,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: object,
+) -> Response:
     return request.app.state.templates.TemplateResponse(
-        request, template, context, status_code=status
+        request, template, context, status_code=status, headers=headers
     )
 
 
@@ -54,7 +60,7 @@ async def home(request: Request) -> Response:
 async def login(request: Request) -> Response:
     if request.method == "GET":
         return render(request, "login.html", next=request.query_params.get("next", ""))
-    form = await request.form(max_files=0, max_fields=10)
+    form = await read_form(request, max_files=0, max_fields=10)
     settings = request.app.state.settings
     username = str(form.get("username", ""))
     try:
@@ -63,22 +69,29 @@ async def login(request: Request) -> Response:
     except ApiError as exc:
         return render(request, "login.html", status=400, error=exc.detail, username="")
     try:
-        user = await users.authenticate(
-            username,
-            password,
-            client_key=client_key(request),
-            max_failures=settings.login_max_failures,
-            window_seconds=settings.login_window_seconds,
-        )
+        await ratelimit.check_login(request, username)
     except TooManyRequests as exc:
-        return render(request, "login.html", status=429, error=exc.message, username=username)
+        headers = {"Retry-After": str(exc.retry_after)}
+        return render(
+            request, "login.html", status=429, error=exc.message, username=username, headers=headers
+        )
+    try:
+        user = await users.authenticate(username, password)
     except ServiceError as exc:
-        await audit.login_failed(username, client=client_key(request), channel="office")
+        await ratelimit.login_failed(request, username)
+        await audit.login_failed(
+            username, client=ratelimit.client_address(request), channel="office"
+        )
         return render(request, "login.html", status=400, error=exc.message, username=username)
+    await ratelimit.login_succeeded(request, username)
     language = request.cookies.get(LANGUAGE_COOKIE) or settings.default_language
     new = await sessions.start(user, hours=settings.session_hours, language=language)
     await audit.record(
-        "login", actor=user, object_type="user", object_id=user.id, client=client_key(request)
+        "login",
+        actor=user,
+        object_type="user",
+        object_id=user.id,
+        client=ratelimit.client_address(request),
     )
     target = safe_next(str(form.get("next", ""))) or START_PAGES[user.role]
     response = RedirectResponse(target, status_code=303)
@@ -87,7 +100,7 @@ async def login(request: Request) -> Response:
 
 
 async def logout(request: Request) -> Response:
-    form = await request.form(max_files=0, max_fields=5)
+    form = await read_form(request, max_files=0, max_fields=5)
     await check_csrf(request, str(form.get(CSRF_FIELD, "")))
     session = await current_session(request)
     await sessions.end(request.cookies.get(SESSION_COOKIE))

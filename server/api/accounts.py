@@ -9,8 +9,9 @@ from starlette.routing import Route
 from server.models import Device, User
 from server.services import audit
 from server.services.accounts import devices, users
-from server.services.errors import ServiceError, TooManyRequests
-from server.web.auth import client_key, require_device
+from server.services.errors import ServiceError
+from server.web import ratelimit
+from server.web.auth import require_device
 from server.web.bodies import optional_str, read_json, require_str
 
 
@@ -38,21 +39,19 @@ def field_app_json(request: Request) -> dict[str, object]:
 
 async def enroll(request: Request) -> JSONResponse:
     data = await read_json(request, max_bytes=8 * 1024)
-    settings = request.app.state.settings
-    device_name = optional_str(data, "device_name", max_length=100)
     username = require_str(data, "username", max_length=64)
+    password = require_str(data, "password", max_length=256)
+    device_name = optional_str(data, "device_name", max_length=100)
+    await ratelimit.check_login(request, username)
     try:
-        user = await users.authenticate(
-            username,
-            require_str(data, "password", max_length=256),
-            client_key=client_key(request),
-            max_failures=settings.login_max_failures,
-            window_seconds=settings.login_window_seconds,
+        user = await users.authenticate(username, password)
+    except ServiceError:
+        await ratelimit.login_failed(request, username)
+        await audit.login_failed(
+            username, client=ratelimit.client_address(request), channel="device"
         )
-    except ServiceError as exc:
-        if not isinstance(exc, TooManyRequests):
-            await audit.login_failed(username, client=client_key(request), channel="device")
         raise
+    await ratelimit.login_succeeded(request, username)
     enrollment = await devices.enroll(user, device_name)
     await user.fetch_related("office")
     return JSONResponse(

@@ -14,6 +14,7 @@ from server.services import audit
 from server.services.applications import sync_service
 from server.services.applications.sync_sql import parse_body
 from server.services.citizen import links
+from server.web import ratelimit
 from server.web.auth import check_csrf, require_device, require_staff
 from server.web.bodies import read_body, read_json
 from server.web.errors import ApiError
@@ -44,6 +45,7 @@ def _error(exc: SyncError) -> Response:
 
 async def push(request: Request) -> Response:
     ctx = await require_device(request)
+    await ratelimit.enforce(request, ratelimit.DEVICE_SYNC, str(ctx.device.id))
     settings = request.app.state.settings
     body = await _body(request, settings.sync_max_body_bytes)
     try:
@@ -58,6 +60,7 @@ async def push(request: Request) -> Response:
 
 async def pull(request: Request) -> Response:
     ctx = await require_device(request)
+    await ratelimit.enforce(request, ratelimit.DEVICE_SYNC, str(ctx.device.id))
     body = await _body(request, 64 * 1024)
     try:
         answer = await sync_service.engine().pull(

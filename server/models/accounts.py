@@ -43,9 +43,30 @@ class User(Model):
     is_active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     password_changed_at = fields.DatetimeField(null=True)
+    # TOTP second factor (RFC 6238): the base32 secret once confirmed, and the last time step
+    # accepted, so a code is never taken twice.
+    totp_secret = fields.CharField(max_length=64, null=True)
+    totp_last_step = fields.BigIntField(null=True)
+    # Set when an admin revokes one of this officer's tablets: no new enrolment until an admin
+    # allows it again (`jemput user allow-enrol` or the admin page).
+    enrol_blocked = fields.BooleanField(default=False)
 
     class Meta:
         table = "app_user"
+
+
+class RecoveryCode(Model):
+    """One-time codes for a lost authenticator, stored as Argon2 hashes."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="recovery_codes", on_delete=fields.CASCADE
+    )
+    code_hash = fields.CharField(max_length=255)
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "recovery_code"
 
 
 class StaffSession(Model):
@@ -59,19 +80,26 @@ class StaffSession(Model):
     csrf_token = fields.CharField(max_length=64)
     created_at = fields.DatetimeField(auto_now_add=True)
     expires_at = fields.DatetimeField(db_index=True)
+    # Idle timeout: a request after SESSION_IDLE_MINUTES without one ends the session.
+    last_seen_at = fields.DatetimeField(null=True)
+    # False between the password and the second factor: such a session opens no page.
+    second_factor_done = fields.BooleanField(default=True)
     language = fields.CharField(max_length=5, default="id")
 
     class Meta:
         table = "staff_session"
 
 
-class LoginAttempt(Model):
-    id = fields.BigIntField(primary_key=True)
-    key = fields.CharField(max_length=128, db_index=True)
-    at = fields.DatetimeField(db_index=True)
+class RateLimitCounter(Model):
+    """Fixed-window counters for RATE_LIMIT_STORAGE=database (written by raw SQL in
+    server/services/throttling/database_storage.py)."""
+
+    bucket = fields.CharField(max_length=200, primary_key=True)
+    hits = fields.IntField()
+    expires_at = fields.FloatField(db_index=True)  # epoch seconds
 
     class Meta:
-        table = "login_attempt"
+        table = "rate_limit_counter"
 
 
 class Device(Model):

@@ -11,15 +11,13 @@ import secrets
 import time
 from collections.abc import Mapping
 
-from limits import RateLimitItemPerHour, RateLimitItemPerMinute, parse
-from limits.aio.storage import MemoryStorage
-from limits.aio.strategies import MovingWindowRateLimiter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from server.services.errors import ServiceError, TooManyRequests
-from server.web.auth import client_key
+from server.services.errors import ServiceError
+from server.web import ratelimit
 from server.web.i18n import gettext as _
+from server.web.ratelimit import Rule
 
 PUBLIC_HEADERS = {
     "Cache-Control": "no-store",
@@ -27,14 +25,15 @@ PUBLIC_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 
-# Per client address. The lookup form is the tight one: its second factor has 10,000 values.
+# Per client address (counted by server/web/ratelimit.py, in RATE_LIMIT_STORAGE). The
+# lookup form is the tight one: its second factor has 10,000 values.
 LIMITS = {
-    "status": parse("60/minute"),
-    "lookup": parse("10/10 minutes"),
-    "lookup_code": RateLimitItemPerHour(10),  # per tracking code, from any address
-    "feedback": parse("5/10 minutes"),
-    "survey": RateLimitItemPerHour(10),
-    "ticket": RateLimitItemPerMinute(60),
+    "status": Rule("public-status", "60 per minute"),
+    "lookup": Rule("public-lookup", "10 per 10 minutes"),
+    "lookup_code": Rule("public-lookup-code", "10 per hour"),  # per code, from any address
+    "feedback": Rule("public-feedback", "5 per 10 minutes"),
+    "survey": Rule("public-survey", "10 per hour"),
+    "ticket": Rule("public-ticket", "60 per minute"),
 }
 
 FORM_COOKIE = "jb_form"
@@ -43,24 +42,11 @@ HONEYPOT_FIELD = "website"
 MIN_FILL_SECONDS = 3
 MAX_FORM_AGE_SECONDS = 2 * 3600
 
-_limiter = MovingWindowRateLimiter(MemoryStorage())
-
 
 async def limit(request: Request, bucket: str, key: str | None = None) -> None:
     """Count one hit; past the limit answer 429 with Retry-After (seconds until a slot frees)."""
-    item = LIMITS[bucket]
-    who = key if key is not None else client_key(request)
-    if await _limiter.hit(item, bucket, who):
-        return
-    stats = await _limiter.get_window_stats(item, bucket, who)
-    retry = max(1, int(stats.reset_time - time.time()) + 1)
-    raise TooManyRequests(_("Too many attempts; wait a moment and try again."), retry_after=retry)
-
-
-def reset_limits() -> None:
-    """Tests: forget every counter."""
-    global _limiter
-    _limiter = MovingWindowRateLimiter(MemoryStorage())
+    who = key if key is not None else ratelimit.client_address(request)
+    await ratelimit.enforce(request, LIMITS[bucket], who)
 
 
 def public(response: Response, extra: Mapping[str, str] | None = None) -> Response:

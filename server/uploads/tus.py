@@ -219,9 +219,17 @@ class TusEndpoints:
         info = await self._live_upload(sha)
         # Let a request that is just finishing (client cut off) sync first, so the offset
         # we report is the one the next PATCH will be checked against.
+        finished = False
         with contextlib.suppress(UploadError):
             async with self.locks.hold(sha):
-                pass
+                finished = await self._finish_if_whole(principal, info)
+        if finished:
+            size = str(info.length)
+            return Response(
+                status_code=200,
+                headers=self._headers({"Upload-Offset": size, "Upload-Length": size}),
+            )
+        info = await self._live_upload(sha)  # gone if finishing it failed its checks
         headers = {
             "Upload-Offset": str(await self.storage.upload_offset(sha)),
             "Upload-Length": str(info.length),
@@ -229,6 +237,18 @@ class TusEndpoints:
             **self._expires(info),
         }
         return Response(status_code=200, headers=self._headers(headers))
+
+    async def _finish_if_whole(self, principal: Principal, info: UploadInfo) -> bool:
+        """Every byte is here but the file was never checked and stored (the process died
+        in between): finish it now, or a client told offset == length would stop for good.
+        A file that fails its checks is discarded (the HEAD then answers 404)."""
+        if await self.storage.upload_offset(info.sha256) != info.length:
+            return False
+        try:
+            await self._complete(principal, info)
+        except UploadError:
+            return False
+        return True
 
     async def _live_upload(self, sha: str) -> UploadInfo:
         info = await self.storage.get_upload(sha)

@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from server.models import Device, User
 from server.services.applications import files
-from server.services.errors import ServiceError
+from server.services.errors import ServiceError, TooManyRequests
 from server.settings import Settings
 from server.uploads.checks import make_thumbnail
 from server.uploads.cleanup import expire_uploads
@@ -26,6 +26,7 @@ from server.uploads.locks import close_locks, locks_for
 from server.uploads.protocol import SHA256_RE
 from server.uploads.storage import LocalDiskStorage
 from server.uploads.tus import TusEndpoints
+from server.web import ratelimit
 from server.web.auth import check_csrf, require_device, require_staff
 from server.web.errors import ApiError
 
@@ -53,11 +54,15 @@ async def authenticate(request: Request) -> Uploader:
     try:
         if request.headers.get("authorization"):
             ctx = await require_device(request)
+            await ratelimit.enforce(request, ratelimit.DEVICE_UPLOAD, str(ctx.device.id))
             return Uploader(ctx.user, ctx.device)
         user = await require_staff(request)
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             await check_csrf(request)
         return Uploader(user, None)
+    except TooManyRequests as error:
+        headers = {"Retry-After": str(error.retry_after)}
+        raise UploadError(error.status, error.code, error.message, headers) from error
     except ServiceError as error:
         raise UploadError(error.status, error.code, error.message) from error
 

@@ -91,7 +91,3 @@ START_PAGES = {
     Role.SUPERVISOR: "/office/dashboard",
     Role.ADMIN: "/admin/",
 }
-
-
-def client_key(request: Request) -> str:
-    return request.client.host if request.client else "unknown"

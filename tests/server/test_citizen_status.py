@@ -6,10 +6,7 @@ import hashlib
 import re
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from server.models import Application, Role, StatusChange
-from server.public import guard
 from server.services.applications import sync_service
 from server.services.citizen import links
 from tests.server.citizen import (
@@ -25,13 +22,6 @@ from tests.server.citizen import (
 def main(html: str) -> str:
     """The page's own content (the language links in the header repeat the path)."""
     return html.split("<main>")[1].split("</main>")[0]
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits():
-    guard.reset_limits()
-    yield
-    guard.reset_limits()
 
 
 async def test_receipt_link_shows_the_case_and_nothing_personal(

@@ -149,7 +149,9 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ),
     ("GET", "/api/me"): Row(device_api(), personal=True),
     ("POST", "/api/devices/logout"): Row(
-        device_api(ok=204), why="device bearer token, no cookie: not forgeable cross-site"
+        # The device's own token is revoked (the one real change: checked below).
+        device_api(ok=204),
+        why="device bearer token, no cookie: not forgeable cross-site",
     ),
     ("GET", "/api/reference"): Row(device_api()),
     ("POST", "/api/sync/push"): Row(
@@ -442,6 +444,9 @@ async def test_route_answers_each_caller(key: tuple[str, str], callers: Any) -> 
             # The one real change in the table: it happened, and only for the admin.
             device = await Device.get(id=ctx.device_id)
             assert device.revoked_at is not None
+        if key == ("POST", "/api/devices/logout") and caller == DEVICE:
+            device = await Device.get(id=ctx.device_id)
+            assert device.revoked_at is not None, "a field-app logout revokes its own token"
     assert got == row.answers
 
 

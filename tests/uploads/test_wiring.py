@@ -310,3 +310,47 @@ async def test_cleanup_removes_temporary_files_of_dead_processes_only(db: Settin
     assert not left_by_crash.exists()
     assert being_written.exists()
     being_written.unlink()
+
+
+async def test_head_finishes_an_upload_whose_bytes_all_arrived_before_a_crash(  # type: ignore[no-untyped-def]
+    client, officer, db: Settings
+) -> None:
+    """Found by the kill -9 rounds: the last PATCH had written every byte, the process died
+    before the checks and the commit, and HEAD answered offset == length: the client stopped
+    and the file never arrived."""
+    _, auth, _ = officer
+    record_id = str(uuid.uuid4())
+    data = photo_bytes(seed=4)
+    sha = sha256(data)
+    await push(client, auth, create_app_mutation(record_id), attach(record_id, sha))
+    storage = LocalDiskStorage(db.media_dir)
+    meta = {"sha256": sha, "record_id": record_id, "kind": "ktp", "filetype": "image/jpeg"}
+    await storage.save_upload(
+        UploadInfo(sha, len(data), meta, time.time(), time.time() + 3600), new=True
+    )
+    storage.part_path(sha).write_bytes(data)
+    assert await storage.get_blob(sha) is None
+
+    head = await client.head(f"/api/uploads/{sha}", headers={**auth, **TUS})
+    assert head.status_code == 200
+    assert head.headers["Upload-Offset"] == head.headers["Upload-Length"] == str(len(data))
+    assert await storage.get_blob(sha) is not None
+    assert await Blob.filter(sha256=sha).exists()
+    assert (await Application.get(id=record_id)).files[0]["arrived"] is True
+
+
+async def test_head_of_whole_bytes_that_fail_the_checks_answers_404(  # type: ignore[no-untyped-def]
+    client, officer, db: Settings
+) -> None:
+    _, auth, _ = officer
+    data = b"GIF89a not an accepted type" * 10
+    sha = sha256(data)
+    storage = LocalDiskStorage(db.media_dir)
+    meta = {"sha256": sha, "record_id": str(uuid.uuid4()), "kind": "ktp"}
+    await storage.save_upload(
+        UploadInfo(sha, len(data), meta, time.time(), time.time() + 3600), new=True
+    )
+    storage.part_path(sha).write_bytes(data)
+    head = await client.head(f"/api/uploads/{sha}", headers={**auth, **TUS})
+    assert head.status_code == 404
+    assert await storage.get_upload(sha) is None and await storage.get_blob(sha) is None

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from server.models import LoginAttempt, Office, Role, User
+from server.models import Office, Role, User
 from server.services import audit
 from server.services.accounts import passwords, sessions
-from server.services.errors import Conflict, NotFound, ServiceError, TooManyRequests
+from server.services.errors import Conflict, NotFound, ServiceError
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 LOGIN_FAILED = "Nama pengguna atau kata sandi salah (wrong username or password)."
@@ -104,29 +104,14 @@ async def set_password(username: str, password: str, *, actor: User | None = Non
     return user
 
 
-async def authenticate(
-    username: str, password: str, *, client_key: str, max_failures: int, window_seconds: int
-) -> User:
-    """Check a login. Unknown users and wrong passwords get the same answer and cost the same
-    time; failures are counted per username and per client in the database, so every worker
-    process and every server sharing it throttle together."""
+async def authenticate(username: str, password: str) -> User:
+    """Check a password. Unknown users and wrong passwords get the same answer and cost the
+    same time. Throttling is the web layer's (server/web/ratelimit.py): it knows addresses."""
     username = (username or "").strip().lower()
-    now = datetime.now(UTC)
-    since = now - timedelta(seconds=window_seconds)
-    keys = [f"user:{username}", f"client:{client_key}"]
-    failures = await LoginAttempt.filter(key__in=keys, at__gte=since).count()
-    if failures >= max_failures:
-        raise TooManyRequests(
-            "Terlalu banyak percobaan masuk. Coba lagi dalam beberapa menit "
-            "(too many attempts; try again in a few minutes).",
-            retry_after=window_seconds,
-        )
     user = await User.get_or_none(username=username) if username else None
     ok = passwords.verify_password(user.password_hash if user else None, password or "")
     if not ok or user is None or not user.is_active:
-        await LoginAttempt.bulk_create([LoginAttempt(key=key, at=now) for key in keys])
         raise ServiceError(LOGIN_FAILED, code="login_failed")
-    await LoginAttempt.filter(key=f"user:{username}").delete()
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
         await user.save(update_fields=["password_hash"])

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -46,9 +47,23 @@ async def admin_form(request: Request) -> tuple[User, FormData]:
         max_fields=MAX_FIELDS,
         max_part_size=MAX_UPLOAD_BYTES,
     )
+    form = await _in_memory(form)
     token = form.get(CSRF_FIELD)
     await check_csrf(request, token if isinstance(token, str) else None)
     return user, form
+
+
+async def _in_memory(form: FormData) -> FormData:
+    """Uploads are small (capped): read them now and release the spooled files, so no path
+    (a refusal included) can leave one open."""
+    items: list[tuple[str, str | UploadFile]] = []
+    for key, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            data = await value.read()
+            await value.close()
+            value = UploadFile(io.BytesIO(data), size=len(data), filename=value.filename)
+        items.append((key, value))
+    return FormData(items)
 
 
 def text(form: FormData, key: str, *, max_length: int = 200) -> str:

@@ -61,7 +61,7 @@ async def test_revocation_refuses_the_very_next_request(client, make_user):
     assert (await client.get("/api/me", headers=headers)).status_code == 200
 
     csrf = await staff_login(client, admin.username)
-    admin_page = await client.get("/admin/")
+    admin_page = await client.get("/admin/devices")
     assert str(device.id) in admin_page.text
     forged = await client.post(f"/admin/devices/{device.id}/revoke", data={"csrf_token": "x"})
     assert forged.status_code == 403

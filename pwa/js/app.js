@@ -1,5 +1,5 @@
 // Entry point: strings, the lock, storage, service worker, session, routes.
-import { loadStrings, t } from "./i18n.js";
+import { loadStrings, setTimeZone, t } from "./i18n.js";
 import { getStore, getOfficers, isUnlocked, lock, storageInfo, isQuotaError } from "./db.js";
 import { h, clear, toast } from "./dom.js";
 import { registerServiceWorker } from "./sw-register.js";
@@ -118,6 +118,7 @@ async function boot() {
   const officers = await getOfficers();
   await loadStrings((await officers.getSetting("lang")) || "id");
   setIdleSeconds(await officers.getSetting("lock_idle_seconds"));
+  setTimeZone(await officers.getSetting("timezone"));
   renderHeader(document.getElementById("bar"), { lockNow });
   window.addEventListener("hashchange", () => {
     if (leaveGuard) {

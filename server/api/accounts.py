@@ -34,7 +34,12 @@ def device_json(device: Device) -> dict[str, object]:
 
 def field_app_json(request: Request) -> dict[str, object]:
     """Settings the field app applies on the tablet (an admin sets them on the server)."""
-    return {"lock_idle_seconds": request.app.state.settings.field_lock_idle_seconds}
+    settings = request.app.state.settings
+    return {
+        "lock_idle_seconds": settings.field_lock_idle_seconds,
+        # The office's time zone (IANA name): the tablet shows times and "today" in it.
+        "timezone": settings.timezone,
+    }
 
 
 async def enroll(request: Request) -> JSONResponse:

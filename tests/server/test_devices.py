@@ -78,7 +78,7 @@ async def test_field_app_logout_revokes_the_token_and_is_audited(client, make_us
 
     officer = await make_user(Role.OFFICER)
     enrolled = await enroll(client, officer.username)
-    assert enrolled.json()["field_app"] == {"lock_idle_seconds": 600}
+    assert enrolled.json()["field_app"] == {"lock_idle_seconds": 600, "timezone": "Asia/Makassar"}
     assert enrolled.headers["cache-control"] == "no-store"
     headers = {"Authorization": f"Bearer {enrolled.json()['token']}"}
     me = await client.get("/api/me", headers=headers)
@@ -121,3 +121,22 @@ async def test_reference_data_is_scoped_and_cacheable(client, make_user, make_de
         "/api/reference", headers={**headers, "If-None-Match": response.headers["etag"]}
     )
     assert again.status_code == 304
+
+
+async def test_the_field_app_is_told_the_office_time_zone(db, make_user):
+    """The tablet shows times and "today" in the office's zone (TIMEZONE), not a fixed +8 h."""
+    import dataclasses
+
+    import httpx
+
+    from server.app import create_app
+
+    officer = await make_user(Role.OFFICER)
+    app = create_app(dataclasses.replace(db, timezone="Asia/Jakarta"), manage_db=False)
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50001))
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
+        enrolled = await enroll(client, officer.username)
+        assert enrolled.json()["field_app"]["timezone"] == "Asia/Jakarta"
+        token = enrolled.json()["token"]
+        me = await client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+        assert me.json()["field_app"]["timezone"] == "Asia/Jakarta"

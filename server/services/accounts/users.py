@@ -180,9 +180,9 @@ async def update_user(
     if not changed:
         return user
     async with in_transaction():
-        user.full_name = after["full_name"]  # type: ignore[assignment]
+        user.full_name = str(after["full_name"])
         user.role = new_role
-        user.office = office  # type: ignore[assignment]
+        user.office = office
         user.area_codes = areas
         await user.save(update_fields=["full_name", "role", "office_id", "area_codes"])
         if before["role"] != new_role.value:

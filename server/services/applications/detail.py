@@ -9,7 +9,7 @@ of ``reveal_nik`` (see ``application_detail``)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from server.models import (
     Application,
@@ -126,7 +126,7 @@ def _needs(to_status: str) -> str:
 
 def _label(field: dict[str, Any] | None, name: str) -> dict[str, str]:
     if field and isinstance(field.get("label"), dict):
-        return field["label"]
+        return cast(dict[str, str], field["label"])
     return {"id": name, "en": name}
 
 

@@ -11,7 +11,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from tortoise.transactions import in_transaction
 
@@ -98,7 +98,7 @@ async def create(
         created_at=now,
         updated_at=now,
         due_on=due,
-        **data,
+        **cast(dict[str, Any], data),
     )
     return NewTicket(item, token)
 

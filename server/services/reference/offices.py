@@ -60,7 +60,15 @@ async def create_office(code: str, data: OfficeInput, *, actor: User | None = No
     values = _check(data)
     if await Office.exists(code=code):
         raise Conflict(f"Kode kantor {code!r} sudah dipakai (office code already taken).")
-    office = await Office.create(code=code, **values)
+    office = await Office.create(
+        code=code,
+        name=values["name"],
+        region_code=values["region_code"],
+        address=values["address"],
+        phone=values["phone"],
+        email=values["email"],
+        hours=values["hours"],
+    )
     await audit.record("office.create", actor=actor, object_type="office", object_id=code)
     return office
 

@@ -175,10 +175,13 @@ async def set_active(request: Request) -> Response:
 
 
 async def device_row(device: Device, timezone: str) -> dict[str, Any]:
-    clients = await SyncClient.filter(device_id=str(device.id)).values_list(
-        "client_id", "clock_skew_s"
+    rows = await SyncClient.filter(device_id=str(device.id)).values(
+        "client_id", "clock_skew_s", "pending_reported", "pending_reported_at"
     )
+    clients = [(row["client_id"], row["clock_skew_s"]) for row in rows]
     client_ids = [str(c) for c, _ in clients]
+    reports = [r for r in rows if r["pending_reported_at"] is not None]
+    report = max(reports, key=lambda r: r["pending_reported_at"]) if reports else None
     last_push = (
         await SyncPushLog.filter(client_id__in=client_ids).order_by("-received_at").first()
         if client_ids
@@ -194,6 +197,8 @@ async def device_row(device: Device, timezone: str) -> dict[str, Any]:
         "last_seen": local_time(device.last_seen_at, timezone),
         "last_sync": local_time(last_push.received_at if last_push else None, timezone),
         "clock_drift_s": max(skews, key=abs) if skews else None,
+        "pending": report["pending_reported"] if report else None,
+        "pending_at": local_time(report["pending_reported_at"], timezone) if report else "",
         "revoked": local_time(device.revoked_at, timezone),
     }
 

@@ -63,11 +63,14 @@ async def pull(request: Request) -> Response:
     await ratelimit.enforce(request, ratelimit.DEVICE_SYNC, str(ctx.device.id))
     body = await _body(request, 64 * 1024)
     try:
+        parsed = parse_pull(body)
         answer = await sync_service.engine().pull(
-            sync_service.device_actor(ctx.user, ctx.device), parse_pull(body)
+            sync_service.device_actor(ctx.user, ctx.device), parsed
         )
     except SyncError as exc:
         return _error(exc)
+    if parsed.pending is not None:
+        await sync_service.note_pending(parsed.client_id, ctx.device, parsed.pending)
     secret = request.app.state.settings.secret_key
     for record in answer["records"]:
         # A re-enrolled tablet has lost the token it printed; this one works as well.

@@ -418,3 +418,30 @@ async def test_pages_answer_in_english_too(client: httpx.AsyncClient, admin) -> 
     assert "Audit trail" in english.text
     await asyncio.sleep(0)
     assert TEST_PASSWORD not in english.text
+
+
+async def test_the_outbox_count_a_tablet_reports_shows_on_the_device_list(
+    client: httpx.AsyncClient, admin, make_user, make_device
+) -> None:
+    officer = await make_user(Role.OFFICER, username="petugas2")
+    enrollment = await make_device(officer, "Tablet B")
+    bearer = {"Authorization": f"Bearer {enrollment.token}"}
+    body = {"protocol": 1, "client_id": str(uuid.uuid4())}
+    for bad in (-1, "3", 1.5, True, 10**7):
+        refused = await client.post("/api/sync/pull", json={**body, "pending": bad}, headers=bearer)
+        assert refused.status_code == 400, bad
+    assert (await client.get("/admin/devices.json")).json()["devices"][0]["pending"] is None
+    pulled = await client.post("/api/sync/pull", json={**body, "pending": 7}, headers=bearer)
+    assert pulled.status_code == 200
+    row = (await client.get("/admin/devices.json")).json()["devices"][0]
+    assert row["pending"] == 7 and row["pending_at"].endswith("WITA")
+    assert ">7 <small>" in (await client.get("/admin/devices")).text
+    # Another tablet's report cannot land on this one: the client id is bound to its device.
+    other = await make_device(officer, "Tablet C")
+    stolen = await client.post(
+        "/api/sync/pull",
+        json={**body, "pending": 99},
+        headers={"Authorization": f"Bearer {other.token}"},
+    )
+    assert stolen.status_code in (400, 403, 409)
+    assert await SyncClient.filter(pending_reported=99).count() == 0

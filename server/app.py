@@ -45,6 +45,8 @@ ROUTE_MODULES: tuple[str, ...] = (
     "server.admin.reference",
     "server.admin.forms",
     "server.office.applications",
+    "server.office.citizen",
+    "server.office.inbox",
     "server.public.status",
     "server.public.feedback",
     "server.web.pwa",

@@ -260,7 +260,9 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/lang/{code}"): Row(everyone(303), url="/lang/en"),
     ("GET", "/field/"): Row(page(Role.OFFICER, Role.ADMIN), personal=True),
     ("GET", "/office/"): Row(page(*OFFICE), personal=True),
+    ("GET", "/office.json"): Row(page(*OFFICE), personal=True),
     ("GET", "/office/dashboard"): Row(page(Role.SUPERVISOR, Role.ADMIN), personal=True),
+    ("GET", "/office/dashboard.json"): Row(page(Role.SUPERVISOR, Role.ADMIN), personal=True),
     # -- administration (admins only; every page has a .json twin) ----------------------------
     ("GET", "/admin/"): Row(page(Role.ADMIN), personal=True),
     ("GET", "/admin.json"): Row(page(Role.ADMIN), personal=True),
@@ -333,6 +335,25 @@ EXPECTED: dict[tuple[str, str], Row] = {
         ("GET", path): Row(page(*OFFICE), personal=True)
         for path in ("/office/overdue", "/office/overdue.json", "/office/sla", "/office/sla.json")
     },
+    # -- citizen feedback inbox and the SKM report ----------------------------------------------
+    ("GET", "/office/feedback"): Row(page(*OFFICE), personal=True),
+    ("GET", "/office/feedback.json"): Row(page(*OFFICE), personal=True),
+    ("GET", "/office/feedback/{id}"): Row(
+        page(*OFFICE, ok=404), url=f"/office/feedback/{uuid.uuid4()}", personal=True
+    ),
+    ("GET", "/office/feedback/{id}.json"): Row(
+        page(*OFFICE, ok=404), url=f"/office/feedback/{uuid.uuid4()}.json", personal=True
+    ),
+    ("POST", "/office/feedback/{id}/{action}"): Row(
+        page(*OFFICE, ok=404),
+        url=f"/office/feedback/{uuid.uuid4()}/reply",
+        request=csrf_form({"reply": "Terima kasih."}),
+        state_changing=True,
+        personal=True,
+    ),
+    ("GET", "/office/skm"): Row(page(Role.SUPERVISOR, Role.ADMIN)),
+    ("GET", "/office/skm.json"): Row(page(Role.SUPERVISOR, Role.ADMIN)),
+    ("GET", "/office/skm.csv"): Row(page(Role.SUPERVISOR, Role.ADMIN)),
     # -- the citizen's pages (public; their forms carry their own signed token) ---------------
     ("GET", "/t/{code}"): Row(
         # An unknown code or token is 404 alike for everyone.
@@ -384,8 +405,6 @@ NO_STORE_GAPS: set[tuple[str, str]] = {
     ("POST", "/api/conflicts/{conflict_id}/resolve"),
     ("GET", "/api/uploads/{sha256}/content"),
     ("GET", "/field/"),
-    ("GET", "/office/"),
-    ("GET", "/office/dashboard"),
 }
 
 

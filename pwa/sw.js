@@ -40,6 +40,7 @@ const SHELL = [
   "js/ui/record.js",
   "js/ui/settings.js",
   "core/backoff.js",
+  "core/clock.js",
   "core/ids.js",
   "core/nik.js",
   "core/officers.js",

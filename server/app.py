@@ -47,6 +47,8 @@ ROUTE_MODULES: tuple[str, ...] = (
     "server.office.applications",
     "server.office.citizen",
     "server.office.inbox",
+    "server.office.conflicts",
+    "server.office.duplicates",
     "server.public.status",
     "server.public.feedback",
     "server.web.pwa",

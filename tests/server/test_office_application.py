@@ -288,3 +288,26 @@ async def test_stored_warnings_and_typed_values_are_shown(
     assert "diketik: 0812.3456.7890" in page
     data = (await client.get(f"/office/applications/{app_id}.json")).json()
     assert data["warnings"][0]["code"] == "nik_birth_date"
+
+
+async def test_bad_move_input_is_refused_with_a_reason_and_changes_nothing(
+    client, make_user, make_device, siup_mikro_form
+):
+    app_id = await push(client, make_user, make_device, {"full_name": "Siti"})
+    _user, csrf = await signed_in(client, make_user)
+    url = f"/office/applications/{app_id}/move"
+    base = {"csrf_token": csrf, "version": "2", "to_status": "verifikasi"}
+    cases = [
+        ({**base, "version": "dua"}, 400, "muat ulang"),
+        ({**base, "version": ""}, 400, "muat ulang"),
+        ({**base, "note": "a\x00b"}, 400, "note"),
+        ({**base, "to_status": "x" * 41}, 400, "to_status"),
+        ({**base, "to_status": "entah"}, 409, "Langkah yang boleh"),
+        ({**base, **{f"correction.f{n}": "x" for n in range(130)}}, 400, ""),
+    ]
+    for form, status, text in cases:
+        answer = await client.post(url, data=form)
+        assert answer.status_code == status, (form.get("to_status"), answer.text[:300])
+        assert text in answer.text
+    app = await Application.get(id=app_id)
+    assert (app.status, app.version) == ("diterima", 2)

@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0009_trust')]
+    dependencies = [('models', '0010_status_change_index')]
 
     initial = False
 

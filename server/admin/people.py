@@ -51,6 +51,7 @@ def user_row(user: User) -> dict[str, Any]:
         "office_name": office.name if office else None,
         "area_codes": list(user.area_codes or []),
         "active": user.is_active,
+        "enrol_blocked": user.enrol_blocked,
     }
 
 
@@ -171,6 +172,18 @@ async def set_active(request: Request) -> Response:
     return done(request, f"/admin/users/{username}")
 
 
+async def allow_enrolment(request: Request) -> Response:
+    """After a revoke, the officer may enrol a tablet again only once an admin says so."""
+    actor, _form = await admin_form(request)
+    username = request.path_params["username"]
+    try:
+        person = await users.get_user(username)
+        await devices.allow_enrolment(person, actor=actor)
+    except ServiceError as exc:
+        return await answer_error(request, actor, exc, "admin_user.html", user_data)
+    return done(request, f"/admin/users/{person.username}")
+
+
 # --- devices ---------------------------------------------------------------------------------
 
 
@@ -230,6 +243,7 @@ routes = [
     *twin_routes("/admin/users/{username}", update_user, methods=["POST"], name="admin_user_save"),
     *twin_routes("/admin/users/{username}/password", set_password, methods=["POST"]),
     *twin_routes("/admin/users/{username}/active", set_active, methods=["POST"]),
+    *twin_routes("/admin/users/{username}/allow-enrol", allow_enrolment, methods=["POST"]),
     *twin_routes("/admin/devices", devices_page, name="admin_devices"),
     *twin_routes("/admin/devices/{device_id}/revoke", revoke_device, methods=["POST"]),
 ]

@@ -140,6 +140,7 @@ PATCH_HEADERS = {**TUS, "Content-Type": "application/offset+octet-stream", "Uplo
 # (method, route path) → Row. HEAD follows GET and is not listed separately.
 EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/healthz"): Row(everyone(200)),
+    ("GET", "/api/openapi.json"): Row(everyone(200)),  # the API's description, no data
     # -- field app API -----------------------------------------------------------------------
     ("POST", "/api/devices/enroll"): Row(
         # Credentials are the body; wrong ones are refused the same way for everyone.

@@ -42,6 +42,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "server.uploads.web",
     "server.admin.pages",
     "server.office.applications",
+    "server.office.inbox",
     "server.public.status",
     "server.public.feedback",
     "server.web.pwa",

@@ -8,10 +8,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server.models import Device, PermitType, Region, Role, User
+from server.models import Device, Role
 from server.services import audit
 from server.services.accounts import devices, sessions, users
-from server.services.applications import inbox
 from server.services.errors import ServiceError, TooManyRequests
 from server.settings import LANGUAGES
 from server.web import ratelimit
@@ -127,23 +126,6 @@ async def field_home(request: Request) -> Response:
     return render(request, "field_home.html", user=user, devices=mine)
 
 
-async def office_inbox(request: Request) -> Response:
-    user = await require_staff(request, Role.VERIFIER, Role.SUPERVISOR, Role.ADMIN)
-    return render(request, "office_inbox.html", user=user, rows=await inbox.recent(user))
-
-
-async def office_dashboard(request: Request) -> Response:
-    user = await require_staff(request, Role.SUPERVISOR, Role.ADMIN)
-    figures = {
-        "officers": await User.filter(role=Role.OFFICER, is_active=True).count(),
-        "devices": await Device.filter(revoked_at__isnull=True).count(),
-        "permit_types": await PermitType.filter(active=True).count(),
-        "villages": await Region.filter(level=4).count(),
-    }
-    by_status = await inbox.count_by_status(user)
-    return render(request, "office_dashboard.html", user=user, figures=figures, by_status=by_status)
-
-
 async def admin_home(request: Request) -> Response:
     user = await require_staff(request, Role.ADMIN)
     return render(
@@ -169,8 +151,6 @@ routes = [
     Route("/logout", logout, methods=["POST"]),
     Route("/lang/{code}", set_language, methods=["GET"]),
     Route("/field/", field_home, methods=["GET"]),
-    Route("/office/", office_inbox, methods=["GET"]),
-    Route("/office/dashboard", office_dashboard, methods=["GET"]),
     Route("/admin/", admin_home, methods=["GET"]),
     Route("/admin/devices/{device_id}/revoke", admin_revoke_device, methods=["POST"]),
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -15,11 +15,15 @@ from server.services.applications import sla_reports
 from server.services.applications.detail import application_detail
 from server.services.applications.moves import MoveRequest, move
 from server.services.errors import NotFound, ServiceError
+from server.uploads.documents import store_pdf
+from server.uploads.errors import UploadError
+from server.uploads.web import component
 from server.web.auth import CSRF_FIELD, check_csrf, require_staff
 from server.web.bodies import check_text
 from server.web.errors import ApiError
 from server.web.i18n import gettext as _
 from server.web.twin import respond, twin_routes, wants_json
+from sync.model import ISSUED
 
 OFFICE_ROLES = (Role.VERIFIER, Role.SUPERVISOR, Role.ADMIN)
 CORRECTION_PREFIX = "correction."
@@ -32,10 +36,14 @@ def _timezone(request: Request) -> str:
 
 async def _form(request: Request) -> FormData:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type not in ("application/x-www-form-urlencoded", ""):
+    if content_type not in ("application/x-www-form-urlencoded", "multipart/form-data", ""):
         raise ApiError(415, "not_a_form", _("Send the form as application/x-www-form-urlencoded."))
-    form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
-    await check_csrf(request, str(form.get(CSRF_FIELD, "")))
+    form = await request.form(max_files=1, max_fields=MAX_FORM_FIELDS)
+    try:
+        await check_csrf(request, str(form.get(CSRF_FIELD, "")))
+    except Exception:
+        await form.close()
+        raise
     return form
 
 
@@ -74,13 +82,20 @@ async def application_page(request: Request) -> Response:
 async def reveal_nik(request: Request) -> Response:
     """Show the full NIK once (POST, so no prefetch or link can do it; audited)."""
     user = await require_staff(request, *OFFICE_ROLES)
-    await _form(request)
+    await (await _form(request)).close()
     return await _page(request, user, reveal_nik=True)
 
 
 async def move_application(request: Request) -> Response:
     user = await require_staff(request, Role.VERIFIER, Role.SUPERVISOR)
     form = await _form(request)
+    try:
+        return await _move(request, user, form)
+    finally:
+        await form.close()
+
+
+async def _move(request: Request, user: User, form: FormData) -> Response:
     try:
         version = int(str(form.get("version", "")))
     except ValueError:
@@ -102,6 +117,8 @@ async def move_application(request: Request) -> Response:
         reference=_text(form, "reference", 200),
     )
     try:
+        if wanted.to_status == ISSUED:
+            wanted.permit_file = await _permit_pdf(request, form)
         await move(user, request.path_params["id"], wanted)
     except ServiceError as exc:
         if isinstance(exc, NotFound):
@@ -112,6 +129,25 @@ async def move_application(request: Request) -> Response:
     if wants_json(request):
         return await _page(request, user)
     return RedirectResponse(f"/office/applications/{request.path_params['id']}", 303)
+
+
+async def _permit_pdf(request: Request, form: FormData) -> str:
+    """The optional permit PDF sent with an issue: stored (and checked) first; "" if none."""
+    upload = form.get("permit_file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return ""
+    limit = int(request.app.state.settings.max_upload_bytes)
+    data = await upload.read(limit + 1)
+    try:
+        return await store_pdf(component(request).storage, data, max_bytes=limit)
+    except UploadError as exc:
+        error = ServiceError(
+            f"Berkas izin ditolak; unggah PDF izin yang asli. (The permit file was refused: "
+            f"{exc.message})",
+            code=exc.code,
+        )
+        error.status = exc.status
+        raise error from exc
 
 
 def _day(request: Request, key: str, default: date) -> date:

@@ -220,3 +220,43 @@ async def test_overdue_list_and_sla_compliance(
     assert bad.status_code == 400 and "YYYY-MM-DD" in bad.text
     backwards = await client.get("/office/sla?from=2026-02-01&to=2026-01-01")
     assert backwards.status_code == 400
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+async def test_issue_with_a_permit_pdf_that_staff_can_open(
+    client, make_user, make_device, siup_mikro_form
+):
+    app_id = await push(client, make_user, make_device, {"full_name": "Siti"})
+    _user, csrf = await signed_in(client, make_user)
+    url = f"/office/applications/{app_id}/move"
+    for version, to in enumerate(("verifikasi", "diproses", "disetujui"), start=2):
+        answer = await client.post(
+            url, data={"csrf_token": csrf, "version": str(version), "to_status": to}
+        )
+        assert answer.status_code == 303
+    issue = {"csrf_token": csrf, "version": "5", "to_status": "terbit", "reference": "SIUP-001"}
+
+    disguised = await client.post(
+        url,
+        data=issue,
+        files={"permit_file": ("izin.pdf", b"\xff\xd8\xff\xe0 not a pdf", "application/pdf")},
+    )
+    assert disguised.status_code in (415, 422) and "Berkas izin ditolak" in disguised.text
+    assert (await Application.get(id=app_id)).status == "disetujui"
+
+    issued = await client.post(
+        url, data=issue, files={"permit_file": ("izin.pdf", PDF, "application/pdf")}
+    )
+    assert issued.status_code == 303, issued.text
+    app = await Application.get(id=app_id)
+    assert app.status == "terbit" and app.issued_reference == "SIUP-001"
+    page = await client.get(f"/office/applications/{app_id}")
+    assert f"/api/uploads/{app.permit_file_sha256}/content" in page.text
+    served = await client.get(f"/api/uploads/{app.permit_file_sha256}/content?variant=original")
+    assert served.status_code == 200 and served.content == PDF
+    elsewhere = await make_user(Role.VERIFIER, area_codes=["63.03"])
+    await staff_login(client, elsewhere.username)
+    hidden = await client.get(f"/api/uploads/{app.permit_file_sha256}/content?variant=original")
+    assert hidden.status_code == 404

@@ -235,7 +235,9 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/lang/{code}"): Row(everyone(303), url="/lang/en"),
     ("GET", "/field/"): Row(page(Role.OFFICER, Role.ADMIN), personal=True),
     ("GET", "/office/"): Row(page(*OFFICE), personal=True),
+    ("GET", "/office.json"): Row(page(*OFFICE), personal=True),
     ("GET", "/office/dashboard"): Row(page(Role.SUPERVISOR, Role.ADMIN), personal=True),
+    ("GET", "/office/dashboard.json"): Row(page(Role.SUPERVISOR, Role.ADMIN), personal=True),
     ("GET", "/admin/"): Row(page(Role.ADMIN), personal=True),
     ("POST", "/admin/devices/{device_id}/revoke"): Row(
         page(Role.ADMIN, ok=303),
@@ -325,8 +327,6 @@ NO_STORE_GAPS: set[tuple[str, str]] = {
     ("POST", "/api/conflicts/{conflict_id}/resolve"),
     ("GET", "/api/uploads/{sha256}/content"),
     ("GET", "/field/"),
-    ("GET", "/office/"),
-    ("GET", "/office/dashboard"),
     ("GET", "/admin/"),
 }
 

@@ -41,6 +41,11 @@ async def _write_issue(sql: Sql, items: list[dict[str, Any]]) -> None:
         "UPDATE application SET issued_reference = ?, permit_file_sha256 = ? WHERE id = ?",
         [[i["reference"], i.get("permit_file", ""), i["record_id"]] for i in items],
     )
+    await sql.many(  # so staff who may see the application may open its permit PDF
+        "INSERT INTO application_blob (sha256, application_id) VALUES (?, ?) "
+        "ON CONFLICT (sha256, application_id) DO NOTHING",
+        [[i["permit_file"], i["record_id"]] for i in items if i.get("permit_file")],
+    )
 
 
 def engine() -> Sync:

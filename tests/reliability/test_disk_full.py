@@ -46,6 +46,13 @@ async def test_a_full_database_refuses_a_push_whole_and_takes_it_once_space_is_f
         ],
     }
     conn = connections.get("default")
+    # earlier tests' deleted rows left free pages a push could reuse: fill them first
+    await conn.execute_script("CREATE TABLE disk_filler (b BLOB)")
+    for _ in range(10_000):
+        (free,) = await conn.execute_query_dict("PRAGMA freelist_count")
+        if not free["freelist_count"]:
+            break
+        await conn.execute_script("INSERT INTO disk_filler VALUES (zeroblob(2048))")
     (row,) = await conn.execute_query_dict("PRAGMA page_count")
     await page_limit(row["page_count"])  # not one page more
     try:
@@ -57,6 +64,7 @@ async def test_a_full_database_refuses_a_push_whole_and_takes_it_once_space_is_f
         assert await SyncClient.filter(client_id=body["client_id"]).count() == 0
     finally:
         await page_limit(2**31 - 2)
+        await conn.execute_script("DROP TABLE disk_filler")
     retried = await client.post("/api/sync/push", json=body, headers=auth)
     assert retried.status_code == 200, retried.text
     assert [r["status"] for r in retried.json()["results"]] == ["applied"] * 60

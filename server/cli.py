@@ -147,11 +147,13 @@ async def cmd_regions(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_holidays(args: argparse.Namespace, settings: Settings) -> int:
+    from server.services.applications import sla
     from server.services.reference import holidays
 
     async with database(settings):
         count = await holidays.import_file(Path(args.file))
-    print(f"holidays imported: {count}")
+        clocks = await sla.refresh_open(settings.timezone)
+    print(f"holidays imported: {count}; SLA due dates recomputed: {clocks}")
     return 0
 
 

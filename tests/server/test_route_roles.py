@@ -238,6 +238,38 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/office.json"): Row(page(*OFFICE), personal=True),
     ("GET", "/office/dashboard"): Row(page(Role.SUPERVISOR, Role.ADMIN), personal=True),
     ("GET", "/office/dashboard.json"): Row(page(Role.SUPERVISOR, Role.ADMIN), personal=True),
+    ("GET", "/office/conflicts"): Row(page(*OFFICE), personal=True),
+    ("GET", "/office/conflicts.json"): Row(page(*OFFICE), personal=True),
+    ("POST", "/office/conflicts/{conflict_id}/resolve"): Row(
+        page(*OFFICE, ok=404),
+        url=f"/office/conflicts/{uuid.uuid4()}/resolve",
+        request=csrf_form({"choice": "server"}),
+        state_changing=True,
+        personal=True,
+    ),
+    ("POST", "/office/conflicts/{conflict_id}/resolve.json"): Row(
+        page(*OFFICE, ok=404),
+        url=f"/office/conflicts/{uuid.uuid4()}/resolve.json",
+        request=csrf_form({"choice": "server"}),
+        state_changing=True,
+        personal=True,
+    ),
+    ("GET", "/office/duplicates"): Row(page(*OFFICE), personal=True),
+    ("GET", "/office/duplicates.json"): Row(page(*OFFICE), personal=True),
+    ("POST", "/office/duplicates/{flag_id:int}/decide"): Row(
+        page(*OFFICE, ok=404),
+        url="/office/duplicates/987654/decide",
+        request=csrf_form({"decision": "dismiss"}),
+        state_changing=True,
+        personal=True,
+    ),
+    ("POST", "/office/duplicates/{flag_id:int}/decide.json"): Row(
+        page(*OFFICE, ok=404),
+        url="/office/duplicates/987654/decide.json",
+        request=csrf_form({"decision": "dismiss"}),
+        state_changing=True,
+        personal=True,
+    ),
     ("GET", "/admin/"): Row(page(Role.ADMIN), personal=True),
     ("POST", "/admin/devices/{device_id}/revoke"): Row(
         page(Role.ADMIN, ok=303),
@@ -276,6 +308,25 @@ EXPECTED: dict[tuple[str, str], Row] = {
         ("GET", path): Row(page(*OFFICE), personal=True)
         for path in ("/office/overdue", "/office/overdue.json", "/office/sla", "/office/sla.json")
     },
+    # -- citizen feedback inbox and the SKM report ----------------------------------------------
+    ("GET", "/office/feedback"): Row(page(*OFFICE), personal=True),
+    ("GET", "/office/feedback.json"): Row(page(*OFFICE), personal=True),
+    ("GET", "/office/feedback/{id}"): Row(
+        page(*OFFICE, ok=404), url=f"/office/feedback/{uuid.uuid4()}", personal=True
+    ),
+    ("GET", "/office/feedback/{id}.json"): Row(
+        page(*OFFICE, ok=404), url=f"/office/feedback/{uuid.uuid4()}.json", personal=True
+    ),
+    ("POST", "/office/feedback/{id}/{action}"): Row(
+        page(*OFFICE, ok=404),
+        url=f"/office/feedback/{uuid.uuid4()}/reply",
+        request=csrf_form({"reply": "Terima kasih."}),
+        state_changing=True,
+        personal=True,
+    ),
+    ("GET", "/office/skm"): Row(page(Role.SUPERVISOR, Role.ADMIN)),
+    ("GET", "/office/skm.json"): Row(page(Role.SUPERVISOR, Role.ADMIN)),
+    ("GET", "/office/skm.csv"): Row(page(Role.SUPERVISOR, Role.ADMIN)),
     # -- the citizen's pages (public; their forms carry their own signed token) ---------------
     ("GET", "/t/{code}"): Row(
         # An unknown code or token is 404 alike for everyone.

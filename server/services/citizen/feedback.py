@@ -23,7 +23,7 @@ from server.services.errors import Conflict, NotFound, ServiceError
 from server.services.reference import calendar
 from server.settings import Settings
 from sync.citizen import FEEDBACK_KINDS, TICKET_CODE_RE, feedback_problems
-from sync.validate import text_problem
+from sync.validate import UUID_RE, text_problem
 
 RESPONSE_DAYS = {"pengaduan": 5, "konsultasi": 2, "apresiasi": 14, "saran": 14}
 STATES = ("new", "in_progress", "answered", "closed")
@@ -192,8 +192,12 @@ async def counts() -> dict[str, int]:
     return out
 
 
+def _known_shape(feedback_id: str) -> bool:
+    return bool(UUID_RE.fullmatch(feedback_id))
+
+
 async def get(feedback_id: str, reader: User) -> Feedback:
-    item = await Feedback.get_or_none(id=feedback_id)
+    item = await Feedback.get_or_none(id=feedback_id) if _known_shape(feedback_id) else None
     if item is None:
         raise NotFound("This ticket does not exist.")
     await audit.record("feedback.read", actor=reader, object_type="feedback", object_id=item.id)
@@ -260,6 +264,8 @@ async def set_state(feedback_id: str, state: str, actor: User, now: datetime) ->
 
 
 async def _locked(feedback_id: str) -> Feedback:
+    if not _known_shape(feedback_id):
+        raise NotFound("This ticket does not exist.")
     item = await Feedback.filter(id=feedback_id).select_for_update().first()
     if item is None:
         raise NotFound("This ticket does not exist.")

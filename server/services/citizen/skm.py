@@ -287,3 +287,63 @@ async def _service_events(
     for code, moment in first.values():
         out.setdefault(code, []).append(moment)
     return out
+
+
+def shown(value: Fraction, places: int = 4) -> Decimal:
+    """A value for display only (the IKM itself is rounded once, in ``round_final``)."""
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    return exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def row_json(row: ReportRow) -> dict[str, Any]:
+    index = row.index
+    return {
+        "label": row.label,
+        "respondents": index.respondents,
+        "population": row.population,
+        "target": row.target,
+        "below_target": row.below_target,
+        "elements": {
+            e.element: {"nrr": str(shown(e.nrr)), "ikm": str(e.ikm)} if e.answers else None
+            for e in index.elements
+        },
+        "index": str(shown(index.index)) if index.respondents else None,
+        "ikm": str(index.ikm) if index.ikm is not None else None,
+        "grade": index.grade,
+    }
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    return {
+        "period": report.period.key,
+        "overall": row_json(report.overall),
+        "by_permit_type": [row_json(r) for r in report.by_permit_type],
+        "by_quarter": [row_json(r) for r in report.by_quarter],
+        "profile": report.profile,
+    }
+
+
+def report_csv_rows(report: Report) -> list[list[str]]:
+    header = ["scope", "label", "respondents", "population", "target", "below_target"]
+    header += [f"nrr_{e}" for e in SKM_ELEMENTS] + ["index", "ikm", "grade"]
+    out = [header]
+    scoped = [("overall", report.overall)]
+    scoped += [("permit_type", r) for r in report.by_permit_type]
+    scoped += [("quarter", r) for r in report.by_quarter]
+    for scope, row in scoped:
+        data = row_json(row)
+        out.append(
+            [
+                scope,
+                row.label,
+                str(data["respondents"]),
+                str(data["population"]),
+                str(data["target"]),
+                "yes" if data["below_target"] else "no",
+                *[(data["elements"][e] or {}).get("nrr", "") for e in SKM_ELEMENTS],
+                data["index"] or "",
+                data["ikm"] or "",
+                data["grade"] or "",
+            ]
+        )
+    return out

@@ -21,7 +21,7 @@ from server.models import Role, StaffSession
 from server.services.accounts import users
 from server.settings import Settings
 from server.web.openapi import api_routes, document, documented_methods
-from tests.conftest import TEST_PASSWORD, LiveServer
+from tests.conftest import TEST_PASSWORD, LiveServer, live_staff_cookie
 
 EXAMPLES = os.environ.get("JEMPUT_SCHEMATHESIS_EXAMPLES", "8")
 
@@ -62,10 +62,7 @@ async def test_schemathesis_finds_no_server_error(
         "admin_skema", TEST_PASSWORD, full_name="Admin Skema", role=Role.ADMIN
     )
     async with httpx.AsyncClient(base_url=live_server.url) as http:
-        login = await http.post(
-            "/login", data={"username": admin.username, "password": TEST_PASSWORD}
-        )
-    assert login.status_code == 303, login.text
+        cookie = await live_staff_cookie(http, admin.username)
     session = await StaffSession.filter(user_id=admin.id).order_by("-created_at").first()
     assert session is not None
     report = tmp_path / "junit.xml"
@@ -75,7 +72,7 @@ async def test_schemathesis_finds_no_server_error(
         *(sys.executable, "-m", "schemathesis.cli", "run", f"{live_server.url}/api/openapi.json"),
         *("--checks", "all", "--max-examples", EXAMPLES, "--seed", "1", "--workers", "1"),
         *("--header", f"Authorization: Bearer {token}"),
-        *("--header", f"Cookie: {login.headers['set-cookie'].split(';')[0]}"),
+        *("--header", f"Cookie: {cookie}"),
         *("--header", f"X-CSRF-Token: {session.csrf_token}"),
         # logout revokes the token the rest of the run uses (tests/server/test_devices.py)
         *("--exclude-path", "/api/devices/logout"),

@@ -122,6 +122,8 @@ class StatusChange(Model):
 
     class Meta:
         table = "application_status_change"
+        # One application's history (timeline, SLA clock) without scanning everyone's.
+        indexes = (("application_id", "at"),)
 
 
 class SyncConflict(Model):

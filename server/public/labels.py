@@ -13,6 +13,7 @@ def status_label(code: str) -> str:
         "verifikasi": _("Documents being checked"),
         "perlu_perbaikan": _("Needs correction from you"),
         "diproses": _("Being processed"),
+        "pemeriksaan_lapangan": _("Being inspected at your premises"),
         "disetujui": _("Approved"),
         "ditolak": _("Refused"),
         "terbit": _("Permit issued"),

@@ -61,8 +61,8 @@ async def test_main_path_from_tablet_to_issued_nib(
     await sync_now(device)
 
     office = await office_login(office_browser, live_server.url)
-    assert rec["code"] in (await office.text_content("main") or "")  # the inbox lists it
-    await office.goto(f"{live_server.url}/office/applications/{rec['id']}")
+    async with office.expect_navigation():  # the inbox lists it and links to it
+        await office.click(f"a[href='/office/applications/{rec['id']}']")
     assert await office.text_content("#status") == "Diterima"
     assert "Warung Siti Rahmah" in (await office.text_content("[data-field=business_name]") or "")
 

@@ -57,7 +57,10 @@ async def test_detail_labels_fields_masks_the_nik_and_audits_its_reveal(
     client, make_user, make_device, siup_mikro_form
 ):
     app_id = await push(
-        client, make_user, make_device, {"full_name": "Siti Rahmah", "nik": NIK, "capital": 5000000}
+        client,
+        make_user,
+        make_device,
+        {"full_name": "Siti Rahmah", "nik": NIK, "capital": 5000000, "phone": "0812 3456 7890"},
     )
     user, csrf = await signed_in(client, make_user)
     page = await client.get(f"/office/applications/{app_id}")
@@ -66,6 +69,8 @@ async def test_detail_labels_fields_masks_the_nik_and_audits_its_reveal(
     assert "Rp5.000.000" in page.text and "Diterima" in page.text
     assert NIK not in page.text and "6371********0001" in page.text
     assert "2 November 2026, 09.15 WITA" in page.text  # the tablet's time of the submit
+    phone = page.text[page.text.index('data-field="phone"') :][:200]
+    assert "0812-3456-7890" in phone  # stored in E.164, shown as people write it
     assert await AuditEvent.filter(action="application.nik_viewed").count() == 0
 
     no_csrf = await client.post(f"/office/applications/{app_id}/nik", data={})
@@ -260,3 +265,49 @@ async def test_issue_with_a_permit_pdf_that_staff_can_open(
     await staff_login(client, elsewhere.username)
     hidden = await client.get(f"/api/uploads/{app.permit_file_sha256}/content?variant=original")
     assert hidden.status_code == 404
+
+
+async def test_stored_warnings_and_typed_values_are_shown(
+    client, make_user, make_device, siup_mikro_form
+):
+    app_id = await push(
+        client, make_user, make_device, {"full_name": "Siti", "phone": "081234567890"}
+    )
+    await Application.filter(id=app_id).update(
+        warnings={
+            "nik": [
+                {"code": "nik_birth_date", "id": "Tanggal lahir beda", "en": "Birth date differs"}
+            ]
+        },
+        typed={"phone": "0812.3456.7890"},
+    )
+    await signed_in(client, make_user)
+    page = (await client.get(f"/office/applications/{app_id}")).text
+    warnings = page[page.index('id="warnings"') :][:400]
+    assert "NIK:" in warnings and "Tanggal lahir beda" in warnings
+    assert "diketik: 0812.3456.7890" in page
+    data = (await client.get(f"/office/applications/{app_id}.json")).json()
+    assert data["warnings"][0]["code"] == "nik_birth_date"
+
+
+async def test_bad_move_input_is_refused_with_a_reason_and_changes_nothing(
+    client, make_user, make_device, siup_mikro_form
+):
+    app_id = await push(client, make_user, make_device, {"full_name": "Siti"})
+    _user, csrf = await signed_in(client, make_user)
+    url = f"/office/applications/{app_id}/move"
+    base = {"csrf_token": csrf, "version": "2", "to_status": "verifikasi"}
+    cases = [
+        ({**base, "version": "dua"}, 400, "muat ulang"),
+        ({**base, "version": ""}, 400, "muat ulang"),
+        ({**base, "note": "a\x00b"}, 400, "note"),
+        ({**base, "to_status": "x" * 41}, 400, "to_status"),
+        ({**base, "to_status": "entah"}, 409, "Langkah yang boleh"),
+        ({**base, **{f"correction.f{n}": "x" for n in range(130)}}, 400, ""),
+    ]
+    for form, status, text in cases:
+        answer = await client.post(url, data=form)
+        assert answer.status_code == status, (form.get("to_status"), answer.text[:300])
+        assert text in answer.text
+    app = await Application.get(id=app_id)
+    assert (app.status, app.version) == ("diterima", 2)

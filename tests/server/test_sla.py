@@ -130,3 +130,24 @@ async def test_clock_of_many_applications_in_one_call(
     clocks = await sla.sla_for_many(apps, timezone=TZ)
     assert clocks[ids[0]].state == sla.RUNNING
     assert clocks[ids[1]].state == clocks[ids[2]].state == sla.NOT_STARTED
+
+
+async def test_a_new_holiday_moves_the_stored_due_dates_of_open_clocks(
+    client, make_user, make_device, siup_mikro_form
+):
+    app_id = await push_submitted(client, make_user, make_device)
+    verifier = await make_user(Role.VERIFIER)
+    app = await Application.get(id=app_id)
+    for to in ("verifikasi", "diproses"):
+        app = await moves.move(verifier, app_id, MoveRequest(to, app.version))
+    before = app.sla_due
+    assert before is not None
+    today = datetime.now(UTC).astimezone(ZoneInfo(TZ)).date()
+    day = today + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    assert day <= before
+    await Holiday.create(date=day, name="Cuti bersama")
+    assert await sla.refresh_open(TZ) == 1
+    after = (await Application.get(id=app_id)).sla_due
+    assert after == add_working_days(today, 5, {day}) and after > before

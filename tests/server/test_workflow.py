@@ -75,8 +75,10 @@ async def test_verifier_takes_an_application_to_issued(
         await step(verifier, app_id, to)
     issued = await step(verifier, app_id, "terbit", reference="NIB-0001")
     assert issued.status == "terbit" and issued.issued_reference == "NIB-0001"
+    handed_over = await step(verifier, app_id, "selesai", note="Diserahkan di kantor desa")
+    assert handed_over.status == "selesai" and handed_over.issued_reference == "NIB-0001"
     moved = await StatusChange.filter(application_id=app_id).order_by("id")
-    assert [m.to_status for m in moved][-3:] == ["diproses", "disetujui", "terbit"]
+    assert [m.to_status for m in moved][-4:] == ["diproses", "disetujui", "terbit", "selesai"]
     audited = await AuditEvent.filter(action="application.status_move", object_id=app_id)
     assert [a.detail["to_status"] for a in audited] == [
         "verifikasi",
@@ -84,6 +86,7 @@ async def test_verifier_takes_an_application_to_issued(
         "diproses",
         "disetujui",
         "terbit",
+        "selesai",
     ]
     assert audited[1].detail["corrected_fields"] == ["full_name"]
     assert "Siti" not in json.dumps([a.detail for a in audited])

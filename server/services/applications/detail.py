@@ -27,7 +27,6 @@ from server.services.applications.scope import visible_application
 from server.services.applications.statuses import MOVE_NAMES, STATUS_NAMES
 from server.services.forms.definitions import iter_fields
 from server.services.forms.validation import format_phone, format_rupiah
-from server.services.forms.values import validate_against_checked
 from sync.model import ISSUED, NEEDS_CORRECTION, REFUSED
 
 DEVICE_MOVE_MUTATIONS = ("submit_application", "resubmit_application", "cancel_application")
@@ -184,6 +183,9 @@ def _row(
     }
     if row["empty"]:
         return row
+    typed = (app.typed or {}).get(field["name"])
+    if isinstance(typed, str) and field.get("type") != "nik":
+        row["typed"] = typed  # what the officer typed, before it was made canonical
     if kind == "nik" and isinstance(value, str):
         row["text"] = value if reveal_nik else mask_nik(value)
         row["masked"] = not reveal_nik
@@ -227,16 +229,19 @@ def _row(
 
 
 def _warnings(app: Application, definition: dict[str, Any]) -> list[dict[str, Any]]:
-    """The form check's warnings (a birth date that contradicts the NIK, a GPS point less
-    accurate than the form allows, documents missing), as of the time it arrived."""
-    if not definition.get("sections"):
-        return []
-    check = validate_against_checked(definition, app.data or {}, now=app.created_at, partial=True)
+    """The form check's warnings stored when the application arrived (a birth date that
+    contradicts the NIK, a GPS point less accurate than the form allows, documents missing)."""
     by_name = {f["name"]: f for f in iter_fields(definition)}
     return [
-        {"field": name, "label": _label(by_name.get(name), name), **issue.as_dict()}
-        for name, issues in check.warnings.items()
+        {
+            "field": name,
+            "label": _label(by_name.get(name), name),
+            "code": issue.get("code", ""),
+            "message": {"id": issue.get("id", ""), "en": issue.get("en", "")},
+        }
+        for name, issues in (app.warnings or {}).items()
         for issue in issues
+        if isinstance(issue, dict)
     ]
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from tortoise.transactions import in_transaction
+
 from server.models import Application, Holiday, PermitType, StatusChange
 from server.services.applications.sync_sql import Sql, load, when
 from server.services.applications.workflow import SlaRules, sla_rules
@@ -211,6 +213,21 @@ async def refresh_columns(sql: Sql, record_ids: Iterable[str], timezone: str) ->
         "sla_finished_at = ? WHERE id = ?",
         updates,
     )
+
+
+async def refresh_open(timezone: str, batch: int = 500) -> int:
+    """Recompute the stored clock of every application whose clock runs or is paused: after
+    the holiday table changed (``jemput holidays import`` calls this). Returns how many."""
+    ids = await Application.filter(sla_state__in=(RUNNING, PAUSED), deleted=False).values_list(
+        "id", flat=True
+    )
+    for start in range(0, len(ids), batch):
+        async with in_transaction() as conn:
+            sql = Sql(conn)
+            # Writers of status moves hold this row lock too: no move interleaves.
+            await sql.rows("UPDATE sync_counter SET value = value WHERE id = 1 RETURNING value")
+            await refresh_columns(sql, [str(i) for i in ids[start : start + batch]], timezone)
+    return len(ids)
 
 
 def _as_date(value: Any) -> date:

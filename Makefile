@@ -53,6 +53,7 @@ bench: setup
 	cd bench && npm ci --no-audit --no-fund --loglevel=error
 	$(BIN)/python bench/sync_push.py
 	$(BIN)/python bench/sync_pull.py
+	$(BIN)/python bench/backoffice_list.py
 	$(BIN)/python bench/upload.py
 	$(BIN)/python bench/pwa_weight.py
 	$(BIN)/python bench/pwa_crypto.py

@@ -25,8 +25,9 @@ from server.services.citizen import feedback
 from server.services.throttling.limiter import Limiter
 from server.settings import Settings
 from server.web import dates, i18n
-from server.web.auth import LANGUAGE_COOKIE, LoginRequired
+from server.web.auth import LANGUAGE_COOKIE, LoginRequired, SecondFactorRequired
 from server.web.errors import EXCEPTION_HANDLERS
+from server.web.requests_guard import RequestGuardMiddleware
 from server.web.security import SecurityHeadersMiddleware
 from server.web.timeouts import BodyTimeoutMiddleware
 
@@ -40,9 +41,12 @@ ROUTE_MODULES: tuple[str, ...] = (
     "server.api.sync",
     "server.uploads.web",
     "server.admin.pages",
+    "server.admin.signin",
     "server.office.applications",
     "server.office.citizen",
     "server.office.inbox",
+    "server.office.conflicts",
+    "server.office.duplicates",
     "server.public.status",
     "server.public.feedback",
     "server.web.pwa",
@@ -83,6 +87,10 @@ def staff_context(request: Request) -> dict[str, object]:
 
 async def redirect_to_login(request: Request, exc: Exception) -> Response:
     return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+
+async def redirect_to_second_factor(request: Request, exc: Exception) -> Response:
+    return RedirectResponse(f"/login/second-factor?next={request.url.path}", status_code=303)
 
 
 class LanguageMiddleware:
@@ -139,10 +147,15 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         middleware=[
             Middleware(SecurityHeadersMiddleware, hsts=settings.production),
             Middleware(LanguageMiddleware, settings=settings),
+            Middleware(RequestGuardMiddleware, base_url=settings.base_url),
             Middleware(GZipMiddleware, minimum_size=800),
             Middleware(BodyTimeoutMiddleware, seconds=settings.body_timeout_seconds),
         ],
-        exception_handlers={**EXCEPTION_HANDLERS, LoginRequired: redirect_to_login},
+        exception_handlers={
+            **EXCEPTION_HANDLERS,
+            LoginRequired: redirect_to_login,
+            SecondFactorRequired: redirect_to_second_factor,
+        },
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -125,6 +125,16 @@ async def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
         elif args.user_command == "set-password":
             await users.set_password(args.username, _read_password(args))
             print(f"password changed for {args.username}")
+        elif args.user_command == "allow-enrol":
+            from server.services.accounts import devices
+
+            await devices.allow_enrolment(await users.get_user(args.username), actor=None)
+            print(f"{args.username} may enrol a tablet again")
+        elif args.user_command == "reset-second-factor":
+            from server.services.accounts import second_factor
+
+            await second_factor.reset(await users.get_user(args.username), actor=None)
+            print(f"{args.username} sets up a new authenticator at the next sign-in")
     return 0
 
 
@@ -207,6 +217,12 @@ def parser() -> argparse.ArgumentParser:
     usub.add_parser("list")
     for name in ("disable", "enable"):
         usub.add_parser(name).add_argument("username")
+    usub.add_parser(
+        "allow-enrol", help="let an officer enrol a tablet again after a revoke"
+    ).add_argument("username")
+    usub.add_parser(
+        "reset-second-factor", help="forget a lost authenticator and its recovery codes"
+    ).add_argument("username")
     setpw = usub.add_parser("set-password")
     setpw.add_argument("username")
     setpw.add_argument("--password-stdin", action="store_true")

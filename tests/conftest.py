@@ -148,17 +148,128 @@ def make_device(db: Settings) -> Callable[[User], Awaitable[devices.Enrollment]]
     return factory
 
 
+async def login_form_token(client: httpx.AsyncClient) -> str:
+    """GET /login as a browser would: sets the form's cookie, returns its CSRF token."""
+    page = await client.get("/login")
+    assert page.status_code == 200, page.text
+    return page.text.split('name="login_token" value="')[1].split('"')[0]
+
+
+async def post_login(
+    client: httpx.AsyncClient,
+    username: str,
+    password: str,
+    headers: dict[str, str] | None = None,
+    **extra: str,
+) -> httpx.Response:
+    """The sign-in form as a browser sends it (with its CSRF token); the password step only."""
+    token = await login_form_token(client)
+    data = {"username": username, "password": password, "login_token": token, **extra}
+    return await client.post("/login", data=data, headers=headers)
+
+
+def post_login_sync(http: httpx.Client, username: str, password: str) -> httpx.Response:
+    """``post_login`` for a live server over plain http, where a client keeps no Secure
+    cookie: the form cookie is carried by hand."""
+    page = http.get("/login")
+    token = page.text.split('name="login_token" value="')[1].split('"')[0]
+    cookie = next(c.split(";")[0] for c in page.headers.get_list("set-cookie") if "jb_login=" in c)
+    return http.post(
+        "/login",
+        data={"username": username, "password": password, "login_token": token},
+        headers={"Cookie": cookie},
+    )
+
+
+async def enrol_second_factor(user: User) -> str:
+    """Gives a test user an authenticator (as the setup page would); returns the secret."""
+    import pyotp
+
+    user.totp_secret = pyotp.random_base32()
+    await user.save(update_fields=["totp_secret"])
+    return user.totp_secret
+
+
+def next_totp_code(user: User) -> str:
+    """A code for the earliest time step the server will still take for this user (codes are
+    single-use, so a second sign-in within 30 s takes the next step's code)."""
+    import pyotp
+
+    from server.services.accounts import second_factor
+
+    step = int(time.time()) // second_factor.STEP_SECONDS
+    if user.totp_last_step is not None:
+        step = max(step, user.totp_last_step + 1)
+    return pyotp.TOTP(user.totp_secret).at(step * second_factor.STEP_SECONDS)
+
+
 async def staff_login(
     client: httpx.AsyncClient, username: str, password: str = TEST_PASSWORD
 ) -> str:
-    """Signs in through the real form; returns the CSRF token of the new session."""
-    response = await client.post("/login", data={"username": username, "password": password})
-    assert response.status_code == 303, response.text
+    """Signs in through the real forms (password, then the TOTP code for roles that need
+    one: the test user gets an authenticator first); returns the new session's CSRF token."""
     from server.models import StaffSession
+    from server.services.accounts import second_factor
 
-    session = await StaffSession.filter(user__username=username).order_by("-created_at").first()
-    assert session is not None
+    user = await User.get(username=username)
+    if second_factor.required(user) and not user.totp_secret:
+        await enrol_second_factor(user)
+    response = await post_login(client, username, password)
+    assert response.status_code == 303, response.text
+    if response.headers["location"].startswith("/login/second-factor"):
+        pending = await StaffSession.filter(user=user).order_by("-created_at").first()
+        assert pending is not None
+        await user.refresh_from_db()
+        response = await client.post(
+            "/login/second-factor",
+            data={"code": next_totp_code(user), "csrf_token": pending.csrf_token},
+        )
+        assert response.status_code == 303, response.text
+    session = await StaffSession.filter(user=user).order_by("-created_at").first()
+    assert session is not None and session.second_factor_done
     return session.csrf_token
+
+
+async def live_staff_cookie(
+    http: httpx.AsyncClient, username: str, password: str = TEST_PASSWORD
+) -> str:
+    """Signs in on a live server over plain http (Secure cookies carried by hand), with the
+    second step where the role needs one; returns the session cookie as ``name=value``."""
+    from server.models import StaffSession
+    from server.services.accounts import second_factor
+
+    user = await User.get(username=username)
+    if second_factor.required(user) and not user.totp_secret:
+        await enrol_second_factor(user)
+    page = await http.get("/login")
+    token = page.text.split('name="login_token" value="')[1].split('"')[0]
+    form_cookie = next(
+        c.split(";")[0] for c in page.headers.get_list("set-cookie") if "jb_login=" in c
+    )
+    login = await http.post(
+        "/login",
+        data={"username": username, "password": password, "login_token": token},
+        headers={"Cookie": form_cookie},
+    )
+    assert login.status_code == 303, login.text
+    cookie = login.headers["set-cookie"].split(";")[0]
+    if login.headers["location"].startswith("/login/second-factor"):
+        pending = await StaffSession.filter(user=user).order_by("-created_at").first()
+        assert pending is not None
+        await user.refresh_from_db()
+        done = await http.post(
+            "/login/second-factor",
+            data={"code": next_totp_code(user), "csrf_token": pending.csrf_token},
+            headers={"Cookie": cookie},
+        )
+        assert done.status_code == 303, done.text
+        cookie = done.headers["set-cookie"].split(";")[0]
+    return cookie
+
+
+async def reset_rate_limits(client: httpx.AsyncClient) -> None:
+    """Forget the rate-limit counters of the app behind an in-process client."""
+    await client._transport.app.state.limiter.reset()  # type: ignore[attr-defined]
 
 
 def free_port() -> int:

@@ -10,8 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from server.models import Role
-from server.services import audit
-from server.services.applications import sync_service
+from server.services.applications import conflicts, sync_service
 from server.services.applications.sync_sql import parse_body
 from server.services.citizen import links
 from server.web import ratelimit
@@ -82,19 +81,12 @@ async def resolve(request: Request) -> Response:
     unknown = sorted(set(data) - {"value", "keep"})
     if unknown:
         raise ApiError(400, "invalid_request", f"Unknown field(s): {', '.join(unknown)}.")
-    conflict_id = request.path_params["conflict_id"]
-    conflict = await sync_service.resolve_conflict(
-        user, conflict_id, value=data.get("value", MISSING), keep=data.get("keep")
-    )
-    await audit.record(
-        "conflict.resolve",
-        actor=user,
-        object_type="application",
-        object_id=conflict["record_id"],
-        conflict=conflict_id,
-        field=conflict["field"],
-        # How it was resolved, never the value itself: the audit trail holds no personal data.
-        outcome="keep_" + str(data["keep"]) if data.get("keep") else "typed",
+    # Area check and audit (how, never the value) live in the conflicts service.
+    conflict = await conflicts.resolve(
+        user,
+        request.path_params["conflict_id"],
+        value=data.get("value", MISSING),
+        keep=data.get("keep"),
     )
     return JSONResponse({"conflict": conflict})
 

@@ -95,6 +95,28 @@ class _AioPart:
         await self._f.close()
 
 
+# Photos of identity cards: readable by the server's own user only, whatever the umask.
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+
+
+def _private(path: str | os.PathLike[str], flags: int) -> int:
+    """``opener`` for every file the store creates."""
+    return os.open(path, flags, FILE_MODE)
+
+
+def _private_dirs(path: Path, stop: Path) -> None:
+    """Creates ``path`` and its missing parents up to ``stop``, each 0700."""
+    missing = []
+    while path != stop and not path.exists():
+        missing.append(path)
+        path = path.parent
+    for directory in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            directory.mkdir(mode=DIR_MODE)
+        os.chmod(directory, DIR_MODE)
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -119,8 +141,11 @@ class LocalDiskStorage:
         self.uploads = self.root / "uploads"
         self.blobs = self.root / "blobs"
         self.tmp = self.root / "tmp"
+        self.root.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.root, DIR_MODE)
         for directory in (self.uploads, self.blobs, self.tmp):
-            directory.mkdir(parents=True, exist_ok=True)
+            directory.mkdir(mode=DIR_MODE, exist_ok=True)
+            os.chmod(directory, DIR_MODE)
 
     # -- partial uploads -------------------------------------------------------------------
     def _info_path(self, sha: str) -> Path:
@@ -141,7 +166,7 @@ class LocalDiskStorage:
 
     async def save_upload(self, info: UploadInfo, *, new: bool) -> None:
         if new:
-            async with aiofiles.open(self.part_path(info.sha256), "wb") as f:
+            async with aiofiles.open(self.part_path(info.sha256), "wb", opener=_private) as f:
                 await f.flush()
                 await asyncio.to_thread(os.fsync, f.fileno())
         await self._atomic_write(self._info_path(info.sha256), json.dumps(asdict(info)).encode())
@@ -153,7 +178,7 @@ class LocalDiskStorage:
             return 0
 
     async def open_part(self, sha: str) -> PartWriter:
-        return _AioPart(await aiofiles.open(self.part_path(sha), "ab"))
+        return _AioPart(await aiofiles.open(self.part_path(sha), "ab", opener=_private))
 
     async def discard_upload(self, sha: str) -> None:
         for path in (self._info_path(sha), self.part_path(sha)):
@@ -179,7 +204,7 @@ class LocalDiskStorage:
         self, info: UploadInfo, content_type: str, safe: bytes | None, safe_type: str | None
     ) -> BlobInfo:
         base = self._blob_base(info.sha256)
-        await aiofiles.os.makedirs(base.parent, exist_ok=True)
+        await asyncio.to_thread(_private_dirs, base.parent, self.blobs)
         if safe is not None:
             await self._atomic_write(base.with_suffix(".safe"), safe)
         # The part file is already fsynced; a rename on the same file system is atomic.
@@ -224,7 +249,7 @@ class LocalDiskStorage:
     async def _atomic_write(self, target: Path, data: bytes) -> None:
         temp = self.tmp / f"{os.getpid()}-{secrets.token_hex(8)}.tmp"
         try:
-            async with aiofiles.open(temp, "wb") as f:
+            async with aiofiles.open(temp, "wb", opener=_private) as f:
                 await f.write(data)
                 await f.flush()
                 await asyncio.to_thread(os.fsync, f.fileno())

@@ -29,6 +29,7 @@ from server.uploads.tus import TusEndpoints
 from server.web import ratelimit
 from server.web.auth import check_csrf, require_device, require_staff
 from server.web.errors import ApiError
+from server.web.i18n import gettext as _
 
 log = logging.getLogger("jemput.uploads")
 
@@ -163,6 +164,16 @@ async def serve_file(request: Request) -> Response:
     variant = request.query_params.get("variant", "safe")
     if blob is None or variant not in ("safe", "thumb", "original"):
         raise ApiError(404, "not_found", "There is no such file or variant.")
+    is_image = blob.safe_content_type is not None
+    if variant == "original" and is_image and not files.may_see_original_image(user):
+        raise ApiError(
+            403,
+            "original_restricted",
+            _(
+                "The photo as taken (with its camera and location data) is for supervisors "
+                "and admins; open the cleaned copy instead."
+            ),
+        )
     if variant != "original" and blob.safe_content_type is None:
         if variant == "thumb":
             raise ApiError(404, "no_thumbnail", "PDF files have no thumbnail; open the file.")
@@ -190,7 +201,7 @@ async def serve_file(request: Request) -> Response:
         "Content-Disposition": f'{"inline" if inline else "attachment"}; filename="{name}"',
         "Content-Security-Policy": FILE_CSP,
         "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "private, max-age=86400",
+        "Cache-Control": "no-store",
         "Cross-Origin-Resource-Policy": "same-origin",
     }
     return FileResponse(path, media_type=media_type, headers=headers)

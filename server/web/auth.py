@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import secrets
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -30,6 +32,10 @@ class LoginRequired(Exception):
     """A page needs a signed-in user; the handler redirects to the login page."""
 
 
+class SecondFactorRequired(Exception):
+    """Password given, second factor not yet: the handler redirects to the code page."""
+
+
 async def require_device(request: Request) -> DeviceContext:
     header = request.headers.get("authorization", "")
     scheme, _sep, token = header.partition(" ")
@@ -41,7 +47,10 @@ async def require_device(request: Request) -> DeviceContext:
 
 async def current_session(request: Request) -> StaffSession | None:
     if "staff_session" not in request.state._state:
-        request.state.staff_session = await sessions.load(request.cookies.get(SESSION_COOKIE))
+        request.state.staff_session = await sessions.load(
+            request.cookies.get(SESSION_COOKIE),
+            idle_minutes=request.app.state.settings.session_idle_minutes,
+        )
     return request.state.staff_session
 
 
@@ -52,6 +61,13 @@ async def require_staff(request: Request, *roles: Role) -> User:
         if request.url.path.startswith("/api/"):
             raise Unauthorized(_("Please sign in first."), code="login_required")
         raise LoginRequired
+    if not session.second_factor_done:
+        if request.url.path.startswith("/api/"):
+            raise Unauthorized(
+                _("Enter the code from your authenticator app first."),
+                code="second_factor_required",
+            )
+        raise SecondFactorRequired
     user = session.user
     if roles and user.role not in roles:
         raise Forbidden(_("You are not allowed to do this."))
@@ -83,6 +99,50 @@ def set_session_cookie(response: Response, token: str, settings: Settings) -> No
 
 def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="strict")
+
+
+# Back-office logout clears the browser's HTTP cache and cookies for this origin. Not
+# "storage": the field app shares the origin, and its IndexedDB may hold unsynced work.
+CLEAR_SITE_DATA = '"cache", "cookies"'
+
+
+# --- the sign-in form's own CSRF token (there is no session yet) ------------------------------
+
+LOGIN_COOKIE = "__Host-jb_login"
+LOGIN_COOKIE_SECONDS = 2 * 3600
+
+
+def _login_mac(settings: Settings, nonce: str) -> str:
+    message = f"login-form|{nonce}".encode()
+    return hmac.new(settings.secret_key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def login_form_token(request: Request) -> tuple[str, str]:
+    """(nonce for the cookie, token for the form): a double submit bound by the server key."""
+    nonce = request.cookies.get(LOGIN_COOKIE, "")
+    if not (16 <= len(nonce) <= 64 and nonce.replace("-", "").replace("_", "").isalnum()):
+        nonce = secrets.token_urlsafe(24)
+    return nonce, _login_mac(request.app.state.settings, nonce)
+
+
+def set_login_cookie(response: Response, nonce: str) -> None:
+    response.set_cookie(
+        LOGIN_COOKIE,
+        nonce,
+        max_age=LOGIN_COOKIE_SECONDS,
+        path="/",
+        secure=True,
+        httponly=True,
+        samesite="strict",
+    )
+
+
+def login_form_is_genuine(request: Request, submitted: str) -> bool:
+    nonce = request.cookies.get(LOGIN_COOKIE, "")
+    if not nonce or not submitted or len(submitted) > 128:
+        return False
+    expected = _login_mac(request.app.state.settings, nonce)
+    return hmac.compare_digest(expected.encode(), submitted.encode())
 
 
 START_PAGES = {

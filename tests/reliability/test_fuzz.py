@@ -27,7 +27,7 @@ from server.app import collect_routes
 from server.models import Application, Device, Role, StaffSession
 from server.services.accounts import users
 from server.settings import Settings
-from tests.conftest import TEST_PASSWORD, LiveServer
+from tests.conftest import TEST_PASSWORD, LiveServer, live_staff_cookie
 
 EXAMPLES = int(os.environ.get("JEMPUT_FUZZ_EXAMPLES", "300"))
 PARAM = re.compile(r"{([a-z_]+)(?::[a-z]+)?}")
@@ -69,11 +69,7 @@ async def world(db: Settings, live_server: LiveServer) -> dict[str, Any]:
         "admin_fuzz", TEST_PASSWORD, full_name="Admin Fuzz", role=Role.ADMIN
     )
     async with httpx.AsyncClient(base_url=live_server.url) as http:
-        login = await http.post(
-            "/login", data={"username": admin.username, "password": TEST_PASSWORD}
-        )
-    assert login.status_code == 303, login.text
-    cookie = login.headers["set-cookie"].split(";")[0]
+        cookie = await live_staff_cookie(http, admin.username)
     session = await StaffSession.filter(user_id=admin.id).order_by("-created_at").first()
     assert session is not None
     import random

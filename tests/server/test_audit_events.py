@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from server.models import AuditEvent, Role
 from server.services import audit
-from tests.conftest import TEST_PASSWORD, staff_login
+from tests.conftest import TEST_PASSWORD, post_login, staff_login
 
 
 async def actions() -> list[tuple[str, int | None, str]]:
@@ -16,7 +16,7 @@ async def actions() -> list[tuple[str, int | None, str]]:
 async def test_office_sign_in_out_and_a_failed_attempt(client, make_user):
     verifier = await make_user(Role.VERIFIER, username="verif1")
     start = await AuditEvent.all().count()
-    bad = await client.post("/login", data={"username": "Verif1", "password": "salah-sekali"})
+    bad = await post_login(client, "Verif1", "salah-sekali")
     assert bad.status_code == 400
     csrf = await staff_login(client, "verif1")
     out = await client.post("/logout", data={"csrf_token": csrf})
@@ -51,6 +51,7 @@ async def test_device_enrolment_and_revocation(client, make_user):
     assert (await actions())[start:] == [
         ("login.failed", None, "petugas9"),
         ("device.enroll", officer.id, device_id),
+        ("login.password", admin.id, str(admin.id)),  # then the second factor:
         ("login", admin.id, str(admin.id)),
         ("device.revoke", admin.id, device_id),
     ]

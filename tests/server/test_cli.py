@@ -7,11 +7,12 @@ import subprocess
 import sys
 
 import httpx
+import pyotp
 import pytest
 
 from server.settings import Settings
 from server.web.auth import START_PAGES
-from tests.conftest import ROOT, start_server, stop_server
+from tests.conftest import ROOT, post_login_sync, start_server, stop_server
 
 pytestmark = pytest.mark.slow
 DEMO_PASSWORD = "Demo-Lapangan-2026"
@@ -62,13 +63,30 @@ def test_every_demo_role_logs_in_to_its_start_page(demo_dir):
     try:
         roles = {"petugas": "officer", "verifikator": "verifier", "supervisor": "supervisor"}
         roles["admin"] = "admin"
+        totp_keys = {
+            line.split()[0]: line.split("totp:")[1].strip()
+            for line in (demo_dir / "demo-accounts.txt").read_text().splitlines()
+            if "totp:" in line
+        }
+        assert sorted(totp_keys) == ["admin", "supervisor"]
         for username, role in roles.items():
             with httpx.Client(base_url=server.url) as http:
-                login = http.post("/login", data={"username": username, "password": DEMO_PASSWORD})
+                login = post_login_sync(http, username, DEMO_PASSWORD)
                 assert login.status_code == 303
                 target = login.headers["location"]
-                assert target == START_PAGES[role]
                 cookie = login.headers["set-cookie"].split(";")[0]
+                if username in totp_keys:
+                    assert target == "/login/second-factor"
+                    form = http.get(target, headers={"Cookie": cookie}).text
+                    csrf = form.split('name="csrf_token" value="')[1].split('"')[0]
+                    code = pyotp.TOTP(totp_keys[username]).now()
+                    login = http.post(
+                        target, data={"code": code, "csrf_token": csrf}, headers={"Cookie": cookie}
+                    )
+                    assert login.status_code == 303, login.text
+                    target = login.headers["location"]
+                    cookie = login.headers["set-cookie"].split(";")[0]
+                assert target == START_PAGES[role]
                 page = http.get(target, headers={"Cookie": cookie})
                 assert page.status_code == 200 and "Keluar" in page.text
         with httpx.Client(base_url=server.url) as http:

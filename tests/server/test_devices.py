@@ -121,3 +121,60 @@ async def test_reference_data_is_scoped_and_cacheable(client, make_user, make_de
         "/api/reference", headers={**headers, "If-None-Match": response.headers["etag"]}
     )
     assert again.status_code == 304
+
+
+async def test_revoking_a_tablet_ends_the_officers_sessions_and_blocks_re_enrolment(
+    client, make_user
+):
+    from server.models import AuditEvent, StaffSession
+
+    officer = await make_user(Role.OFFICER)
+    admin = await make_user(Role.ADMIN)
+    token = (await enroll(client, officer.username)).json()["token"]
+    device = await Device.get(user=officer)
+    await staff_login(client, officer.username)  # the officer's back-office session
+    assert await StaffSession.filter(user=officer).count() == 1
+    client.cookies.clear()
+
+    csrf = await staff_login(client, admin.username)
+    revoked = await client.post(f"/admin/devices/{device.id}/revoke", data={"csrf_token": csrf})
+    assert revoked.status_code == 303
+    assert await StaffSession.filter(user=officer).count() == 0
+    admin_page = await client.get("/admin/")
+    assert f"/admin/users/{officer.username}/allow-enrol" in admin_page.text
+
+    # The same password cannot enrol a new tablet until an admin allows it.
+    again = await enroll(client, officer.username)
+    assert again.status_code == 403 and again.json()["error"] == "enrol_blocked"
+    assert await Device.filter(user=officer).count() == 1
+
+    # Every refused request from the revoked tablet leaves an audit row.
+    before = await AuditEvent.filter(action="device.refused").count()
+    for _ in range(3):
+        refused = await client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+        assert refused.json()["error"] == "device_revoked"
+    rows = await AuditEvent.filter(action="device.refused").order_by("seq")
+    assert len(rows) == before + 3
+    assert rows[-1].object_id == str(device.id) and rows[-1].detail == {"reason": "revoked"}
+
+    allowed = await client.post(
+        f"/admin/users/{officer.username}/allow-enrol", data={"csrf_token": csrf}
+    )
+    assert allowed.status_code == 303
+    assert (await enroll(client, officer.username)).status_code == 201
+    assert await AuditEvent.filter(action="device.enroll_allowed").count() == 1
+
+
+async def test_allow_enrol_refuses_unknown_users_and_other_roles(client, make_user):
+    officer = await make_user(Role.OFFICER)
+    verifier = await make_user(Role.VERIFIER)
+    admin = await make_user(Role.ADMIN)
+    csrf = await staff_login(client, verifier.username)
+    denied = await client.post(
+        f"/admin/users/{officer.username}/allow-enrol", data={"csrf_token": csrf}
+    )
+    assert denied.status_code == 403
+    client.cookies.clear()
+    csrf = await staff_login(client, admin.username)
+    missing = await client.post("/admin/users/nobody-here/allow-enrol", data={"csrf_token": csrf})
+    assert missing.status_code == 404

@@ -18,7 +18,7 @@ from tortoise import connections
 
 from server.models import Device, Role, User
 from server.web.errors import EXCEPTION_HANDLERS
-from tests.conftest import TEST_PASSWORD, is_postgres, start_server, stop_server
+from tests.conftest import TEST_PASSWORD, is_postgres, post_login, start_server, stop_server
 from tests.sync.helpers import create
 from tests.uploads.harness import encode_metadata, metadata, photo_bytes
 
@@ -78,11 +78,11 @@ async def test_only_the_integer_1_names_protocol_1(client, device, protocol):
 
 async def test_long_username_on_the_login_form_is_a_clear_400(client, make_user):
     await make_user(Role.VERIFIER, username="verif")
-    response = await client.post("/login", data={"username": "u" * 200, "password": "x"})
+    response = await post_login(client, "u" * 200, "x")
     assert response.status_code == 400
     assert "64" in response.text
     # the form still works for the person behind it
-    ok = await client.post("/login", data={"username": "verif", "password": TEST_PASSWORD})
+    ok = await post_login(client, "verif", TEST_PASSWORD)
     assert ok.status_code == 303
 
 
@@ -115,7 +115,7 @@ async def test_enrolment_refuses_text_no_database_can_store(
 @pytest.mark.parametrize("username", ["pet\x00ugas", "u" * 65])
 async def test_login_form_refuses_nul_and_overlong_usernames(client, make_user, username):
     await make_user(Role.VERIFIER, username="petugas")
-    response = await client.post("/login", data={"username": username, "password": "x"})
+    response = await post_login(client, username, "x")
     assert response.status_code == 400
     assert await User.filter(username="petugas").count() == 1
 

@@ -6,7 +6,14 @@ import httpx
 import pytest
 
 from server.models import Device, Role, StaffSession
-from tests.conftest import TEST_PASSWORD, start_server, stop_server
+from tests.conftest import (
+    TEST_PASSWORD,
+    enrol_second_factor,
+    next_totp_code,
+    post_login_sync,
+    start_server,
+    stop_server,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -35,9 +42,17 @@ async def test_sessions_devices_and_throttling_are_shared(two_workers, make_user
         bearer = {"Authorization": f"Bearer {enrolled.json()['token']}"}
         assert all(http.get("/api/me", headers=bearer).status_code == 200 for _ in range(12))
 
-        login = http.post("/login", data={"username": admin.username, "password": TEST_PASSWORD})
+        await enrol_second_factor(admin)
+        login = post_login_sync(http, admin.username, TEST_PASSWORD)
         assert login.status_code == 303
-        cookie = login.headers["set-cookie"].split(";")[0]
+        pending = await StaffSession.get(user=admin)
+        done = http.post(
+            "/login/second-factor",
+            data={"code": next_totp_code(admin), "csrf_token": pending.csrf_token},
+            headers={"Cookie": login.headers["set-cookie"].split(";")[0]},
+        )
+        assert done.status_code == 303, done.text
+        cookie = done.headers["set-cookie"].split(";")[0]
         pages = [http.get("/admin/", headers={"Cookie": cookie}) for _ in range(12)]
         assert all(page.status_code == 200 for page in pages)
 
@@ -53,11 +68,8 @@ async def test_sessions_devices_and_throttling_are_shared(two_workers, make_user
         assert {r.status_code for r in refused} == {401}
 
         for _ in range(5):
-            http.post("/login", data={"username": officer.username, "password": "salah-sekali"})
-        blocked = [
-            http.post("/login", data={"username": officer.username, "password": TEST_PASSWORD})
-            for _ in range(6)
-        ]
+            post_login_sync(http, officer.username, "salah-sekali")
+        blocked = [post_login_sync(http, officer.username, TEST_PASSWORD) for _ in range(6)]
         assert {r.status_code for r in blocked} == {429}
     log = two_workers.log.read_text()
     assert log.count("Started server process") >= 2

@@ -16,13 +16,13 @@ from server.models import RateLimitCounter, Role
 from server.services.throttling.limiter import Limiter, Rule
 from server.settings import Settings, SettingsError
 from server.web import ratelimit
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, post_login
 
 WRONG = "salah-sekali-ya"
 
 
 async def login(client: httpx.AsyncClient, username: str, password: str) -> httpx.Response:
-    return await client.post("/login", data={"username": username, "password": password})
+    return await post_login(client, username, password)
 
 
 async def test_ten_bad_logins_are_refused_from_the_sixth_with_retry_after(client, make_user):
@@ -90,7 +90,7 @@ async def test_sync_is_limited_per_device(client, make_user, make_device, monkey
     monkeypatch.setattr(ratelimit, "DEVICE_SYNC", Rule("device-sync", "2 per minute"))
     busy = await make_device(await make_user(Role.OFFICER))
     calm = await make_device(await make_user(Role.OFFICER))
-    body = {"protocol": 1, "client_id": "c0ffee00-0000-4000-8000-000000000001", "since": 0}
+    body = {"protocol": 1, "client_id": "c0ffee00-0000-4000-8000-000000000001"}
 
     async def pull(token: str) -> httpx.Response:
         return await client.post(
@@ -151,21 +151,12 @@ async def test_colleagues_behind_a_trusted_proxy_are_counted_apart(settings, db,
     user = await make_user(Role.VERIFIER)
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
     async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as c:
+        first = {"x-forwarded-for": "198.51.100.1"}
         for _ in range(5):
-            await c.post(
-                "/login",
-                data={"username": user.username, "password": WRONG},
-                headers={"x-forwarded-for": "198.51.100.1"},
-            )
-        blocked = await c.post(
-            "/login",
-            data={"username": user.username, "password": TEST_PASSWORD},
-            headers={"x-forwarded-for": "198.51.100.1"},
-        )
-        other = await c.post(
-            "/login",
-            data={"username": user.username, "password": TEST_PASSWORD},
-            headers={"x-forwarded-for": "198.51.100.2"},
+            await post_login(c, user.username, WRONG, headers=first)
+        blocked = await post_login(c, user.username, TEST_PASSWORD, headers=first)
+        other = await post_login(
+            c, user.username, TEST_PASSWORD, headers={"x-forwarded-for": "198.51.100.2"}
         )
     assert blocked.status_code == 429
     assert other.status_code == 303

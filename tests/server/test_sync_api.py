@@ -78,7 +78,8 @@ async def test_golden_scenario_over_http(
 ) -> None:
     scenario = load(path)
     headers = await officers(scenario["actors"])
-    staff = await make_user(Role.VERIFIER, username="verifikator")
+    # No area: office staff without one see every application (these have no region).
+    staff = await make_user(Role.VERIFIER, username="verifikator", area_codes=[])
     csrf = await staff_login(client, staff.username)
     maps: dict[str, dict[str, str]] = {"cursor": {}, "conflict": {}}
     for index, step in enumerate(scenario["steps"]):
@@ -261,7 +262,7 @@ async def test_resolve_needs_staff_role_and_csrf(
     device: dict[str, str],
     make_user,  # type: ignore[no-untyped-def]
 ) -> None:
-    staff = await make_user(Role.VERIFIER)
+    staff = await make_user(Role.VERIFIER, area_codes=[])  # every area
     cid = await conflict_id(client, device, staff)
     url = f"/api/conflicts/{cid}/resolve"
     assert (await client.post(url, json={"keep": "device"})).status_code == 401
@@ -289,6 +290,22 @@ async def test_resolve_needs_staff_role_and_csrf(
     row = await AuditEvent.get(action="conflict.resolve", actor=staff)
     assert row.detail == {"conflict": cid, "field": "phone", "outcome": "typed"}
     assert "6281100000004" not in str(row.detail)  # the audit trail holds no personal values
+
+
+async def test_only_staff_whose_area_covers_the_record_resolve(
+    client: httpx.AsyncClient,
+    device: dict[str, str],
+    make_user,  # type: ignore[no-untyped-def]
+) -> None:
+    writer = await make_user(Role.VERIFIER, area_codes=[])
+    cid = await conflict_id(client, device, writer)  # the record has no region at all
+    elsewhere = await make_user(Role.VERIFIER, area_codes=["63.71"])
+    csrf = await staff_login(client, elsewhere.username)
+    url = f"/api/conflicts/{cid}/resolve"
+    refused = await client.post(url, json={"keep": "device"}, headers={"x-csrf-token": csrf})
+    assert refused.status_code == 404 and refused.json()["error"] == "conflict_not_found"
+    assert (await Application.get(id=rid(1))).data["phone"] == "+6281100000002"
+    assert not await AuditEvent.filter(action="conflict.resolve").exists()
 
 
 async def test_service_errors_reach_other_callers_as_service_errors(make_user) -> None:  # type: ignore[no-untyped-def]

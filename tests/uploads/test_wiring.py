@@ -221,12 +221,17 @@ async def test_files_are_served_only_to_staff_who_see_the_application(  # type: 
     assert r.headers["x-content-type-options"] == "nosniff"
     assert r.content != data and b"Exif" not in r.content  # the sanitised derivative
 
+    with Image.open(io.BytesIO(r.content)) as im:
+        assert not im.getexif() and "exif" not in im.info  # no camera, time or GPS left
+
+    # The photo as taken keeps its EXIF GPS: only for supervisors and admins (below).
     r = await client.get(url, params={"variant": "original"})
-    assert r.content == data and r.headers["content-disposition"].startswith("attachment;")
+    assert (r.status_code, r.json()["error"]) == (403, "original_restricted")
 
     r = await client.get(url, params={"variant": "thumb"})
     with Image.open(io.BytesIO(r.content)) as im:
         assert max(im.size) == 320
+        assert not im.getexif() and "exif" not in im.info
     thumb = LocalDiskStorage(client._transport.app.state.settings.media_dir)  # type: ignore[attr-defined]
     path = await thumb.variant_path(sha, "thumb")
     assert path is not None
@@ -235,12 +240,60 @@ async def test_files_are_served_only_to_staff_who_see_the_application(  # type: 
     assert r2.content == r.content and path.stat().st_mtime_ns == made  # made once, kept
     assert (await client.get(url, params={"variant": "../x"})).status_code == 404
 
+    supervisor = await make_user(Role.SUPERVISOR, area_codes=["63.71"])
+    await staff_login(client, supervisor.username)
+    r = await client.get(url, params={"variant": "original"})
+    assert r.content == data and r.headers["content-disposition"].startswith("attachment;")
+    with Image.open(io.BytesIO(r.content)) as im:
+        assert im.getexif().get_ifd(0x8825)  # the GPS block is there, as sent
+
     # Every view of the KTP, thumbnails included, is in the audit trail; refusals are not views.
     views = await AuditEvent.filter(action="file.view").order_by("seq")
     assert [(v.actor_id, v.object_id, v.detail) for v in views] == [  # type: ignore[attr-defined]
-        (verifier.id, sha, {"variant": variant, "kinds": ["ktp"]})
-        for variant in ("safe", "original", "thumb", "thumb")
+        (who.id, sha, {"variant": variant, "kinds": ["ktp"]})
+        for who, variant in (
+            (verifier, "safe"),
+            (verifier, "thumb"),
+            (verifier, "thumb"),
+            (supervisor, "original"),
+        )
     ]
+    for r in (await client.get(url), await client.get(url, params={"variant": "thumb"})):
+        assert r.headers["cache-control"] == "no-store"
+
+
+async def test_media_files_are_private_to_the_server_user(client, officer, db: Settings) -> None:  # type: ignore[no-untyped-def]
+    """0600 files, 0700 folders, whatever the umask: another system user reads nothing."""
+    import os
+    import stat
+
+    _, auth, _ = officer
+    record_id = str(uuid.uuid4())
+    data = photo_bytes((800, 600), gps=True)
+    await push(client, auth, create_app_mutation(record_id), attach(record_id, sha256(data)))
+    old = os.umask(0o002)  # a permissive umask must not leak through
+    try:
+        assert (await tus_upload(client, auth, data, record_id)).status_code == 201
+        partial = LocalDiskStorage(db.media_dir)
+        other = sha256(b"partial upload")
+        await partial.save_upload(
+            UploadInfo(other, 100, {"sha256": other}, time.time(), time.time() + 60), new=True
+        )
+    finally:
+        os.umask(old)
+    seen_files = 0
+    for root, _dirs, names in os.walk(db.media_dir / "blobs"):
+        assert stat.S_IMODE(os.stat(root).st_mode) == 0o700, root
+        for name in names:
+            mode = stat.S_IMODE(os.stat(os.path.join(root, name)).st_mode)
+            assert mode == 0o600, (name, oct(mode))
+            seen_files += 1
+    assert seen_files >= 3  # original, safe copy, its description
+    for folder in ("uploads", "tmp", "blobs", "."):
+        assert stat.S_IMODE(os.stat(db.media_dir / folder).st_mode) == 0o700, folder
+    for name in os.listdir(db.media_dir / "uploads"):
+        mode = stat.S_IMODE(os.stat(db.media_dir / "uploads" / name).st_mode)
+        assert mode == 0o600, (name, oct(mode))
 
 
 async def test_cleanup_removes_expired_partials(db: Settings) -> None:  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from server.models import Device, Role, User
+from server.models import Device, Role, StaffSession, User
 from server.services import audit
 from server.services.errors import Forbidden, NotFound, ServiceError, Unauthorized
 
@@ -33,6 +33,15 @@ async def enroll(user: User, device_name: str) -> Enrollment:
             "Hanya petugas lapangan yang dapat mendaftarkan tablet "
             "(only field officers can enroll a device)."
         )
+    if user.enrol_blocked:
+        await audit.record(
+            "device.enroll_refused", actor=user, object_type="user", object_id=user.id
+        )
+        raise Forbidden(
+            "Tablet petugas ini pernah dicabut; minta admin mengizinkan pendaftaran lagi "
+            "(a tablet of this officer was revoked; ask an admin to allow enrolment again).",
+            code="enrol_blocked",
+        )
     name = (device_name or "").strip()[:100] or "Tablet"
     token = secrets.token_urlsafe(32)
     device = await Device.create(id=uuid.uuid4(), user=user, name=name, token_hash=_hash(token))
@@ -53,6 +62,13 @@ async def authenticate(token: str) -> Device:
             code="device_unknown",
         )
     if device.revoked_at is not None or not device.user.is_active:
+        await audit.record(
+            "device.refused",
+            actor=device.user,
+            object_type="device",
+            object_id=device.id,
+            reason="revoked" if device.revoked_at is not None else "user_disabled",
+        )
         raise Unauthorized(
             "Perangkat ini telah dicabut oleh admin; data lokal dihapus (device revoked).",
             code="device_revoked",
@@ -64,6 +80,8 @@ async def authenticate(token: str) -> Device:
 
 
 async def revoke(device_id: str | uuid.UUID, *, actor: User) -> Device:
+    """Revoking a tablet (lost, stolen, shared) also ends its officer's back-office sessions
+    and blocks enrolling another tablet until an admin allows it (``allow_enrolment``)."""
     try:
         device_uuid = uuid.UUID(str(device_id))
     except ValueError as exc:
@@ -75,8 +93,20 @@ async def revoke(device_id: str | uuid.UUID, *, actor: User) -> Device:
         device.revoked_at = datetime.now(UTC)
         device.revoked_by = actor
         await device.save(update_fields=["revoked_at", "revoked_by_id"])
+        await User.filter(id=device.user_id).update(enrol_blocked=True)  # type: ignore[attr-defined]
+        await StaffSession.filter(user_id=device.user_id).delete()  # type: ignore[attr-defined]
         await audit.record("device.revoke", actor=actor, object_type="device", object_id=device.id)
     return device
+
+
+async def allow_enrolment(user: User, *, actor: User | None) -> User:
+    if user.enrol_blocked:
+        user.enrol_blocked = False
+        await user.save(update_fields=["enrol_blocked"])
+        await audit.record(
+            "device.enroll_allowed", actor=actor, object_type="user", object_id=user.id
+        )
+    return user
 
 
 async def log_out(device: Device) -> None:

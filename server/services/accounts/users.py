@@ -41,7 +41,7 @@ async def create_user(
         raise ServiceError(f"Peran tidak dikenal (unknown role); use one of: {allowed}.") from exc
     if not full_name.strip():
         raise ServiceError("Nama lengkap wajib diisi (full name is required).")
-    passwords.check_strength(password, username=username)
+    passwords.check_strength(password, username=username, role=role.value)
     office = None
     if office_code:
         office = await Office.get_or_none(code=office_code)
@@ -96,7 +96,7 @@ async def set_active(username: str, active: bool, *, actor: User | None = None) 
 
 async def set_password(username: str, password: str, *, actor: User | None = None) -> User:
     user = await get_user(username)
-    passwords.check_strength(password, username=user.username)
+    passwords.check_strength(password, username=user.username, role=user.role.value)
     user.password_hash = passwords.hash_password(password)
     user.password_changed_at = datetime.now(UTC)
     await user.save(update_fields=["password_hash", "password_changed_at"])

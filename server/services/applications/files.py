@@ -208,6 +208,16 @@ async def may_see_application(user: User, application: Any) -> bool:
     return await check(user, application)
 
 
+# The photo as taken keeps its EXIF (camera, time, GPS of where it was taken): evidence a
+# supervisor may need about a field visit. Everyone else sees the re-encoded copies, which
+# carry no metadata.
+ORIGINAL_IMAGE_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
+
+
+def may_see_original_image(user: User) -> bool:
+    return user.role in ORIGINAL_IMAGE_ROLES
+
+
 async def record_view(user: User, sha256: str, variant: str) -> None:
     """Every view of a file, in every variant (a KTP thumbnail shows the NIK as well), is an
     audit row naming the kinds the file was uploaded as (``ktp``, ``photo``, …)."""

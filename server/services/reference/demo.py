@@ -11,7 +11,7 @@ from tortoise.transactions import in_transaction
 
 from server import reference
 from server.models import FormDefinition, Office, PermitType, Role, User
-from server.services.accounts import users
+from server.services.accounts import second_factor, users
 from server.services.reference import holidays, regions
 from server.settings import Settings
 
@@ -45,11 +45,18 @@ async def load(settings: Settings, *, password: str | None = None) -> DemoResult
             await holidays.import_file(path)
         accounts = []
         for username, name, role, office, area in DEMO_USERS:
-            secret = password or secrets.token_urlsafe(9)
-            await users.create_user(
+            secret = password or secrets.token_urlsafe(15)
+            user = await users.create_user(
                 username, secret, full_name=name, role=role, office_code=office, area_codes=area
             )
-            accounts.append((username, role.value, secret))
+            extra = ""
+            if second_factor.required(user):
+                # Pre-enrolled so `make run` works without the setup page; the key is in the
+                # accounts file (add it to an authenticator app, or see `describe`).
+                user.totp_secret = second_factor.new_secret()
+                await user.save(update_fields=["totp_secret"])
+                extra = f"totp:{user.totp_secret}"
+            accounts.append((username, role.value, f"{secret} {extra}".strip()))
     result = DemoResult(loaded=True, accounts=accounts)
     path = accounts_file(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -59,15 +66,24 @@ async def load(settings: Settings, *, password: str | None = None) -> DemoResult
     return result
 
 
+TOTP_HINT = (
+    "admin and supervisor sign in with a second step: add their totp: key to an "
+    "authenticator app, or print the current code with\n"
+    '  .venv/bin/python -c "import pyotp,sys; print(pyotp.TOTP(sys.argv[1]).now())" KEY'
+)
+
+
 def describe(result: DemoResult, settings: Settings) -> str:
     path = accounts_file(settings)
     if result.loaded:
         lines = ["demo data loaded; accounts (username role password):"]
         lines += [f"  {u:12} {r:11} {p}" for u, r, p in result.accounts]
-        return "\n".join(lines)
+        return "\n".join([*lines, TOTP_HINT])
     if path.exists():
-        return "demo data already present; accounts (username role password):\n" + "".join(
-            f"  {line}" for line in path.read_text().splitlines(keepends=True)
+        return (
+            "demo data already present; accounts (username role password):\n"
+            + "".join(f"  {line}" for line in path.read_text().splitlines(keepends=True))
+            + TOTP_HINT
         )
     return "demo data already present"
 

@@ -61,6 +61,10 @@ class Limiter:
             await self._strategy.storage.bridge.storage.aclose()  # type: ignore[attr-defined]
         self._strategy = None
 
+    async def reset(self) -> None:
+        """Forget every counter (tests; an operator after a false alarm)."""
+        await self.strategy.storage.reset()
+
     async def purge_expired(self) -> None:
         storage = self.strategy.storage
         if isinstance(storage, DatabaseStorage):

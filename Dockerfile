@@ -7,8 +7,9 @@ RUN npm ci --omit=dev --no-audit --no-fund
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DATA_DIR=/var/lib/jemput MEDIA_DIR=/var/lib/jemput/media
 WORKDIR /app
+# Runtime packages only, each checked against its hash (no pytest, Playwright, ruff here).
 COPY requirements.lock pyproject.toml README.md ./
-RUN pip install --no-cache-dir -r requirements.lock
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY server ./server
 COPY sync ./sync
 COPY pwa ./pwa

@@ -8,11 +8,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test test-fast lint format bench migrations clean
+.PHONY: setup run test test-fast lint format bench migrations lock clean
 
-$(STAMP): pyproject.toml requirements.lock package-lock.json
+$(STAMP): pyproject.toml requirements.lock requirements-dev.lock package-lock.json
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
@@ -57,6 +57,20 @@ bench: setup
 	$(BIN)/python bench/upload.py
 	$(BIN)/python bench/pwa_weight.py
 	$(BIN)/python bench/pwa_crypto.py
+
+# Rewrite both hashed lock files from pyproject.toml, keeping today's pins unless pyproject.toml
+# asks for others (delete a line from requirements.lock to let that package move).
+LOCK_OPTS := --python-version 3.11 --generate-hashes --no-annotate --no-header -c requirements.lock
+lock: setup
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==0.13.8
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_OPTS) -o requirements.lock.new
+	$(BIN)/uv pip compile pyproject.toml --extra test $(LOCK_OPTS) -o requirements-dev.lock.new
+	(echo "# Runtime dependencies only (the production image installs these), with hashes."; \
+	 echo "# Regenerate with: make lock"; cat requirements.lock.new) > requirements.lock
+	(echo "# Runtime + development/test dependencies (make setup, CI), with hashes; runtime pins"; \
+	 echo "# equal requirements.lock (tests/test_locks.py). Regenerate with: make lock"; \
+	 cat requirements-dev.lock.new) > requirements-dev.lock
+	rm requirements.lock.new requirements-dev.lock.new
 
 clean:
 	rm -rf $(VENV) node_modules bench/node_modules .pytest_cache .ruff_cache

@@ -10,9 +10,11 @@ and 1 % a suspected duplicate.
     .venv/bin/python bench/backoffice_list.py
     DATABASE_URL=postgres://…/scratch .venv/bin/python bench/backoffice_list.py
 
-SQLite always; PostgreSQL as well when DATABASE_URL points at one (that database is WIPED:
-give it a scratch database). Prints `name: value` lines per database; the headline,
-list_growth (large / small, target <= 2), is last.
+SQLite always; PostgreSQL as well when DATABASE_URL points at one: the scratch databases
+<name>_small and <name>_large on that server are dropped and created again. Prints
+`name: value` lines per database; the headline,
+list_growth (the median of per-pair large / small ratios, the two servers asked in turn;
+target <= 2), is last.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import sys
 import tempfile
 import time
 import uuid
+from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -175,17 +179,18 @@ async def seed(settings: Settings, total: int) -> dict[str, str]:
     return {"cookie": f"__Host-jb_session={session.token}", "sample": sample}
 
 
+def once(client: httpx.Client, url: str, headers: dict[str, str], check: Any) -> float:
+    started = time.perf_counter()
+    response = client.get(url, headers=headers)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200, (url, response.status_code, response.text[:300])
+    check(response)
+    return elapsed * 1000
+
+
 def timed(client: httpx.Client, url: str, headers: dict[str, str], check: Any) -> float:
-    times = []
-    for attempt in range(REQUESTS + WARM_UP):
-        started = time.perf_counter()
-        response = client.get(url, headers=headers)
-        elapsed = time.perf_counter() - started
-        assert response.status_code == 200, (url, response.status_code, response.text[:300])
-        check(response)
-        if attempt >= WARM_UP:
-            times.append(elapsed * 1000)
-    return statistics.median(times)
+    times = [once(client, url, headers, check) for _ in range(REQUESTS + WARM_UP)]
+    return statistics.median(times[WARM_UP:])
 
 
 def full_page(response: httpx.Response) -> None:
@@ -197,41 +202,68 @@ def full_page(response: httpx.Response) -> None:
         assert response.text.count('<tr data-id="') == 50
 
 
-def measure(database_url: str | None, total: int) -> dict[str, float]:
-    with tempfile.TemporaryDirectory(prefix="jb-bench-office-") as tmp:
-        settings = settings_for(Path(tmp), database_url)
-        seeded = run(seed(settings, total))
-        headers = {"cookie": seeded["cookie"]}
-        out: dict[str, float] = {}
-        with serve(settings) as url, httpx.Client(base_url=url, timeout=60) as client:
-            out["list"] = timed(client, f"/office/?{LIST_QUERY}", headers, full_page)
-            out["json"] = timed(client, f"/office.json?{LIST_QUERY}", headers, full_page)
-            if total >= 10_000:  # page 20, reached by following the keyset cursor
-                page = f"/office.json?{LIST_QUERY}"
-                for _ in range(19):
-                    page = client.get(page, headers=headers).json()["next"]
-                    page = page.replace("/office/?", "/office.json?")
-                out["deep"] = timed(client, page, headers, full_page)
-            detail = f"/office/applications/{seeded['sample']}"
-            out["detail"] = timed(client, detail, headers, lambda r: None)
-        return out
+@dataclass
+class Side:
+    client: httpx.Client
+    headers: dict[str, str]
+    sample: str
+
+
+def open_side(stack: ExitStack, database_url: str | None, total: int, tag: str) -> Side:
+    tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix=f"jb-bench-office-{tag}-"))
+    if database_url:  # one scratch database per size, both served at once
+        parts = urlsplit(database_url)
+        database_url = urlunsplit(parts._replace(path=f"{parts.path}_{tag}"))
+    settings = settings_for(Path(tmp), database_url)
+    seeded = run(seed(settings, total))
+    url = stack.enter_context(serve(settings))
+    client = stack.enter_context(httpx.Client(base_url=url, timeout=60))
+    return Side(client, {"cookie": seeded["cookie"]}, seeded["sample"])
+
+
+def interleaved(small: Side, large: Side, path: str) -> tuple[float, float, float]:
+    """The same request to both servers in turn, so load from other work hits both alike;
+    returns both medians and the median of the per-pair ratios."""
+    pairs = []
+    for attempt in range(REQUESTS + WARM_UP):
+        pair = (
+            once(small.client, path, small.headers, full_page),
+            once(large.client, path, large.headers, full_page),
+        )
+        if attempt >= WARM_UP:
+            pairs.append(pair)
+    return (
+        statistics.median(p[0] for p in pairs),
+        statistics.median(p[1] for p in pairs),
+        statistics.median(p[1] / p[0] for p in pairs),
+    )
 
 
 def report(name: str, database_url: str | None) -> float:
-    small = measure(database_url, 1_000)
-    large = measure(database_url, 100_000)
+    with ExitStack() as stack:
+        small = open_side(stack, database_url, 1_000, "small")
+        large = open_side(stack, database_url, 100_000, "large")
+        html = interleaved(small, large, f"/office/?{LIST_QUERY}")
+        json = interleaved(small, large, f"/office.json?{LIST_QUERY}")
+        page = f"/office.json?{LIST_QUERY}"
+        for _ in range(19):  # page 20, reached by following the keyset cursor
+            page = large.client.get(page, headers=large.headers).json()["next"]
+            page = page.replace("/office/?", "/office.json?")
+        deep = timed(large.client, page, large.headers, full_page)
+        detail = timed(
+            large.client, f"/office/applications/{large.sample}", large.headers, lambda r: None
+        )
     print(f"database: {name}")
     print(f"list_query: {LIST_QUERY} (50 rows, verifier area {AREA})")
-    print(f"list_ms_small: {small['list']:.1f}")
-    print(f"list_ms_large: {large['list']:.1f}")
-    print(f"json_ms_small: {small['json']:.1f}")
-    print(f"json_ms_large: {large['json']:.1f}")
-    print(f"page20_ms_large: {large['deep']:.1f}")
-    print(f"detail_ms_large: {large['detail']:.1f}")
-    print(f"json_growth: {large['json'] / small['json']:.2f}")
-    growth = large["list"] / small["list"]
-    print(f"list_growth: {growth:.2f}")
-    return growth
+    print(f"list_ms_small: {html[0]:.1f}")
+    print(f"list_ms_large: {html[1]:.1f}")
+    print(f"json_ms_small: {json[0]:.1f}")
+    print(f"json_ms_large: {json[1]:.1f}")
+    print(f"page20_ms_large: {deep:.1f}")
+    print(f"detail_ms_large: {detail:.1f}")
+    print(f"json_growth: {json[2]:.2f}")
+    print(f"list_growth: {html[2]:.2f}")
+    return html[2]
 
 
 def main() -> None:

@@ -221,3 +221,64 @@ async def test_idle_time_from_the_server_locks_the_app(
         await wait_until(page, "document.body.dataset.locked === '1'", timeout=15)
     finally:
         await device.close()
+
+
+async def test_plain_database_from_before_the_lock_is_sealed_with_a_new_pin(
+    device: Device, demo_data, small_jpeg
+) -> None:
+    page = await device.open()
+    await device.login(pin=PIN)
+    await device.set_offline(True)
+    rec = await submit_nib(device, small_jpeg)
+    # Make this tablet look like one from before the lock: its rows in the plain database
+    # `jemput-bola`, and no officer list.
+    await page.evaluate(
+        """async () => {
+            const at = (p) => new URL(p, location.href).href;
+            const { openDB } = await import(at('/app/vendor/idb.js'));
+            const { openStore, SCHEMA } = await import(at('/app/core/store.js'));
+            const db = await import(at('/app/js/db.js'));
+            const sealed = await db.getStore();
+            const plain = await openStore(openDB, { name: 'jemput-bola' });
+            const copied = {};
+            for (const name of Object.keys(SCHEMA)) {
+              const rows = await sealed.db.getAll(name);
+              copied[name] = {
+                keys: [...sealed.db.rows(name).keys()].sort(),
+                values: name === 'photos'
+                  ? await Promise.all(rows.map((r) => sealed.getPhoto(r.sha256))) : rows,
+              };
+            }
+            const tx = plain.db.transaction(Object.keys(SCHEMA), 'readwrite');
+            for (const [name, { keys, values }] of Object.entries(copied))
+              values.forEach((v, i) => SCHEMA[name].keyPath
+                ? tx.objectStore(name).put(v) : tx.objectStore(name).put(v, keys[i]));
+            await tx.done;
+            plain.db.close();
+            await db.removeActiveOfficer(); // the only officer: the list is empty again
+          }"""
+    )
+    assert NIK in json.dumps(await device.raw_idb())  # the setup really is plain
+    await page.reload()
+    await page.wait_for_selector("#seal-form")
+    assert "Rahmat Hidayat" in (await page.text_content("#seal-form") or "")
+    await page.fill("#pin", "123456")
+    await page.fill("#pin2", "123456")
+    await page.click("#seal-form button[type=submit]")
+    assert "mudah ditebak" in (await page.text_content("#unlock-error") or "")
+    await page.fill("#pin", PIN)
+    await page.fill("#pin2", PIN)
+    await page.click("#seal-form button[type=submit]")
+    await page.wait_for_selector("#receipt")  # the page the officer was on, now unlocked
+    await page.evaluate("location.hash = '#/'")
+    row = page.locator(f"a.record-row[data-code='{rec['code']}']")
+    await row.wait_for()
+    stored = await device.raw_idb()
+    assert "jemput-bola" not in stored
+    text = json.dumps(stored, ensure_ascii=False)
+    for secret in TYPED:
+        assert secret not in text
+    assert len([p for p in await device.idb("photos") if p["blob"]]) >= 2
+    await page.reload()
+    await device.unlock(secret=PIN)
+    await row.wait_for()

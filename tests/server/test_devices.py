@@ -98,6 +98,8 @@ async def test_field_app_logout_revokes_the_token_and_is_audited(client, make_us
     assert after.status_code == 401 and after.json()["error"] == "device_revoked"
     again = await client.post("/api/devices/logout", headers=headers)
     assert again.status_code == 401  # a logged-out token cannot log out (or do anything) again
+    # Logging out is not a revocation by an admin: the officer may enrol a tablet again.
+    assert (await enroll(client, officer.username)).status_code == 201
 
 
 async def test_reference_data_is_scoped_and_cacheable(client, make_user, make_device):

@@ -36,6 +36,7 @@ HERE = Path(__file__).resolve().parent
 # Each module exports ``routes``; order matters only where paths overlap.
 ROUTE_MODULES: tuple[str, ...] = (
     "server.api.health",
+    "server.api.openapi",
     "server.api.accounts",
     "server.api.reference",
     "server.api.sync",

@@ -166,6 +166,7 @@ ADMIN_CHANGES = {
 # (method, route path) → Row. HEAD follows GET and is not listed separately.
 EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/healthz"): Row(everyone(200)),
+    ("GET", "/api/openapi.json"): Row(everyone(200)),  # the API's description, no data
     # -- field app API -----------------------------------------------------------------------
     ("POST", "/api/devices/enroll"): Row(
         # Credentials are the body; wrong ones are refused the same way for everyone.

@@ -3,8 +3,7 @@ render the same dict): fields labelled as in the form version it was filled with
 warnings, corrections, the status timeline with device and server times, the sync history,
 the SLA clock and the moves open to the viewer.
 
-The NIK is masked unless ``reveal_nik`` is set; revealing it is audited by the caller's use
-of ``reveal_nik`` (see ``application_detail``)."""
+The NIK is masked unless ``reveal_nik`` is set, which writes an audit row naming the viewer."""
 
 from __future__ import annotations
 

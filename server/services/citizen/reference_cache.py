@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import date
+from typing import cast
 
 from server.models import Holiday, Office, PermitType
 
@@ -28,11 +29,12 @@ async def current() -> _Snapshot:
     global _snapshot
     if time.monotonic() - _snapshot.loaded_at < TTL_SECONDS:
         return _snapshot
+    days = await Holiday.all().values_list("date", flat=True)
     fresh = _Snapshot(
         loaded_at=time.monotonic(),
         permit_types={p.code: p for p in await PermitType.all()},
         offices=list(await Office.all()),
-        holidays=frozenset(await Holiday.all().values_list("date", flat=True)),
+        holidays=frozenset(cast(list[date], days)),
     )
     _snapshot = fresh
     return fresh

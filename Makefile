@@ -38,8 +38,9 @@ run: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	node --test tests/pwa/ tests/uploads/js/
-	$(BIN)/pytest
+	$(BIN)/pytest --cov --cov-report=term
 
 test-fast: setup
 	$(BIN)/pytest -x -q -m "not browser and not slow"
@@ -47,6 +48,7 @@ test-fast: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: setup
 	$(BIN)/ruff format .

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from server import db, reference  # noqa: E402
-from server.models import Role  # noqa: E402
+from server.models import Role, User  # noqa: E402
 from server.services.accounts import devices, users  # noqa: E402
 from server.services.reference import demo, regions  # noqa: E402
 from server.settings import Settings  # noqa: E402
@@ -68,6 +68,13 @@ async def seed_officer(username: str = "petugas_bench") -> str:
     )
     enrollment = await devices.enroll(user, "bench tablet")
     return enrollment.token
+
+
+async def more_tablets(count: int, username: str = "petugas_bench") -> list[str]:
+    """Enrol `count` more tablets for the officer (each device has its own rate limits, as
+    each tablet in the field does); returns their tokens."""
+    user = await User.get(username=username)
+    return [(await devices.enroll(user, f"tablet {n}")).token for n in range(count)]
 
 
 def free_port() -> int:

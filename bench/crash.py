@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import prepare, run, settings_for  # noqa: E402
+from bench._common import more_tablets, prepare, run, settings_for  # noqa: E402
 from server import db  # noqa: E402
 from tests.conftest import LiveServer, free_port, start_server, stop_server  # noqa: E402
 from tests.reliability.crash import crash_rounds  # noqa: E402
@@ -50,8 +50,9 @@ def main() -> None:
         async def rounds():
             await db.init_db(settings)
             try:
+                tokens = [token, *await more_tablets(args.rounds)]
                 return await crash_rounds(
-                    settings, token, start, stop, free_port(), rounds=args.rounds, seed=args.seed
+                    settings, tokens, start, stop, free_port(), rounds=args.rounds, seed=args.seed
                 )
             finally:
                 await db.close_db()

@@ -1,7 +1,8 @@
 """Load on 127.0.0.1: the real server (`jemput serve`, 1 worker, SQLite WAL + synchronous=FULL
 unless --database-url) under closed-loop clients at rising concurrency (1, 2, 4, 8, 16) for
-each endpoint: push (a batch of 10 new applications), pull (a page of 200), upload (a ~30 KB
-photo, tus creation-with-upload), the office inbox (staff session). For each it prints the
+each endpoint, requests spread over 200 enrolled tablets: push (a batch of 10 new
+applications), pull (a page of 200), upload (a ~3 KB photo, tus creation-with-upload), the
+office inbox (staff session). For each it prints the
 highest rate whose p99 stays under the target with < 0.1% errors, and the server's RSS.
 Baseline in the same run: GET /healthz (no database write) at the same concurrencies.
 
@@ -33,7 +34,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import SECRET, application, prepare, run, settings_for  # noqa: E402
+from bench._common import SECRET, application, more_tablets, prepare, run, settings_for  # noqa: E402
 from server import db  # noqa: E402
 from server.models import Role  # noqa: E402
 from server.services.accounts import users  # noqa: E402
@@ -51,6 +52,9 @@ def proc(pid: int, name: str) -> int:
         if line.startswith(name + ":"):
             return int(line.split()[1])
     return 0
+
+
+TABLETS = 200  # requests spread over many tablets: each device has its own rate limits
 
 
 def measure(
@@ -94,14 +98,19 @@ def measure(
     return len(latencies) / elapsed, statistics.median(latencies), p99, errors[0]
 
 
-def calls(token: str) -> dict[str, tuple[Callable[[httpx.Client, random.Random], int], bool]]:
+def calls(
+    tokens: list[str],
+) -> dict[str, tuple[Callable[[httpx.Client, random.Random], int], bool]]:
+    def tablet(rng: random.Random) -> dict[str, str]:
+        return {"Authorization": f"Bearer {rng.choice(tokens)}"}
+
     def push(http: httpx.Client, rng: random.Random) -> int:
         mutations = [
             {"id": i + 1, "name": "create_application", "args": application(rng, i)}
             for i in range(10)
         ]
         body = {"protocol": 1, "client_id": str(uuid.uuid4()), "mutations": mutations}
-        response = http.post("/api/sync/push", json=body)
+        response = http.post("/api/sync/push", json=body, headers=tablet(rng))
         if response.status_code == 200 and any(
             r["status"] != "applied" for r in response.json()["results"]
         ):
@@ -110,7 +119,7 @@ def calls(token: str) -> dict[str, tuple[Callable[[httpx.Client, random.Random],
 
     def pull(http: httpx.Client, rng: random.Random) -> int:
         body = {"protocol": 1, "client_id": str(uuid.uuid4()), "cursor": None, "limit": 200}
-        return http.post("/api/sync/pull", json=body).status_code
+        return http.post("/api/sync/pull", json=body, headers=tablet(rng)).status_code
 
     def upload(http: httpx.Client, rng: random.Random) -> int:
         item = photo(rng, str(uuid.uuid4()), "ktp", size=96)
@@ -124,6 +133,7 @@ def calls(token: str) -> dict[str, tuple[Callable[[httpx.Client, random.Random],
             "/api/uploads/",
             content=item.data,
             headers={
+                **tablet(rng),
                 "Tus-Resumable": "1.0.0",
                 "Upload-Length": str(len(item.data)),
                 "Upload-Metadata": encode_metadata(meta),
@@ -146,6 +156,14 @@ def calls(token: str) -> dict[str, tuple[Callable[[httpx.Client, random.Random],
     }
 
 
+async def enrol(settings, count: int) -> list[str]:  # type: ignore[no-untyped-def]
+    await db.init_db(settings)
+    try:
+        return await more_tablets(count)
+    finally:
+        await db.close_db()
+
+
 async def staff_cookie_setup(settings) -> None:  # type: ignore[no-untyped-def]
     await db.init_db(settings)
     await users.create_user(
@@ -162,9 +180,9 @@ def staff_cookie(url: str) -> str:
     return response.headers["set-cookie"].split(";")[0]
 
 
-def soak(url: str, pid: int, settings, token: str, rate: float, minutes: float) -> None:  # type: ignore[no-untyped-def]
-    push, _ = calls(token)["push"]
-    pull, _ = calls(token)["pull"]
+def soak(url: str, pid: int, settings, tokens: list[str], rate: float, minutes: float) -> None:  # type: ignore[no-untyped-def]
+    push, _ = calls(tokens)["push"]
+    pull, _ = calls(tokens)["pull"]
     wal = Path(settings.database_url.removeprefix("sqlite://") + "-wal")
     stop = time.monotonic() + minutes * 60
     samples: list[tuple[float, int, int, int]] = []
@@ -172,11 +190,9 @@ def soak(url: str, pid: int, settings, token: str, rate: float, minutes: float) 
     latencies: list[tuple[float, float]] = []
 
     def paced(n: int) -> None:
-        rng = random.Random(n)
+        rng = random.Random(10**6 + n)  # not the load phase's seeds: new record ids
         gap = 2 / rate  # two workers share the rate
-        with httpx.Client(
-            base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30
-        ) as http:
+        with httpx.Client(base_url=url, timeout=30) as http:
             due = time.monotonic()
             while time.monotonic() < stop:
                 call = push if rng.random() < 0.5 else pull
@@ -233,14 +249,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="jb-load-") as tmp:
         settings = replace(settings_for(Path(tmp), args.database_url), secret_key=SECRET)
         token = run(prepare(settings))
+        tokens = [token, *run(enrol(settings, TABLETS - 1))]
         run(staff_cookie_setup(settings))
         server = start_server(settings)
         try:
             pid = server.process.pid
             cookie = staff_cookie(server.url)
             best: dict[str, float] = {}
-            for name, (call, staff) in calls(token).items():
-                headers = {"Cookie": cookie} if staff else {"Authorization": f"Bearer {token}"}
+            for name, (call, staff) in calls(tokens).items():
+                headers = {"Cookie": cookie} if staff else {}
                 best[name] = 0.0
                 for level in LEVELS:
                     rate, p50, p99, errors = measure(call, server.url, level, args.seconds, headers)
@@ -258,7 +275,9 @@ def main() -> None:
             for name in TARGET_MS:
                 print(f"{name}_max_rate_per_s (p99 <= {TARGET_MS[name]} ms): {best[name]:.1f}")
             if args.soak:
-                soak(server.url, pid, settings, token, (best["push"] + best["pull"]) / 4, args.soak)
+                soak(
+                    server.url, pid, settings, tokens, (best["push"] + best["pull"]) / 4, args.soak
+                )
             print(f"push_vs_healthz_rate: {best['push'] / max(best['healthz'], 0.1):.3f}")
         finally:
             stop_server(server)

@@ -36,12 +36,17 @@ HERE = Path(__file__).resolve().parent
 # Each module exports ``routes``; order matters only where paths overlap.
 ROUTE_MODULES: tuple[str, ...] = (
     "server.api.health",
+    "server.api.openapi",
     "server.api.accounts",
     "server.api.reference",
     "server.api.sync",
     "server.uploads.web",
     "server.admin.pages",
     "server.admin.signin",
+    "server.admin.people",
+    "server.admin.audit_log",
+    "server.admin.reference",
+    "server.admin.forms",
     "server.office.applications",
     "server.office.citizen",
     "server.office.inbox",

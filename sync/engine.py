@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sync import cursor as cursors
+from sync import model
 from sync.applications import default_registry
 from sync.errors import BadRequest, Conflict, Forbidden, NotFound, Rejected, StorageRefused
 from sync.forms import AnyForm, FormRules, check_values
@@ -473,7 +474,8 @@ async def _save(tx: WriteTx, batch: Batch) -> None:
     count = batch.changed_rows()
     if count:
         seq = await tx.allocate(count)
-        for row in [*batch.records.values(), *batch.conflicts.values()]:
+        rows: list[Record | model.Conflict] = [*batch.records.values(), *batch.conflicts.values()]
+        for row in rows:
             row.change_seq = seq
             seq += 1
     await tx.save(batch)

@@ -29,7 +29,8 @@ PUSH_OPTIONAL = ("sent_at",)
 MUTATION_FIELDS = ("id", "name", "args")
 MUTATION_OPTIONAL = ("hlc", "device_time")
 PULL_FIELDS = ("protocol", "client_id")
-PULL_OPTIONAL = ("cursor", "limit", "sent_at")
+PULL_OPTIONAL = ("cursor", "limit", "sent_at", "pending")
+MAX_PENDING_REPORT = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ class PullRequest:
     cursor: str | None = None
     limit: int = DEFAULT_PULL_LIMIT
     sent_at: datetime | None = None
+    # Mutations still waiting in the device's outbox (shown to admins; never used for sync).
+    pending: int | None = None
 
 
 def _bad(exc: v.Invalid) -> BadRequest:
@@ -158,6 +161,9 @@ def parse_pull(body: Any) -> PullRequest:
             else v.integer(limit, "limit", minimum=1, maximum=MAX_PULL_LIMIT)
         )
         sent_at = v.timestamp(body["sent_at"], "sent_at") if body.get("sent_at") else None
+        pending = body.get("pending")
+        if pending is not None:
+            pending = v.integer(pending, "pending", minimum=0, maximum=MAX_PENDING_REPORT)
     except v.Invalid as exc:
         raise _bad(exc) from None
-    return PullRequest(body["client_id"], cursor, limit, sent_at)
+    return PullRequest(body["client_id"], cursor, limit, sent_at, pending)

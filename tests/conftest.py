@@ -22,6 +22,7 @@ from server.app import create_app
 from server.models import Role, User
 from server.services.accounts import devices, users
 from server.services.applications import sync_service
+from server.services.citizen import reference_cache
 from server.settings import Settings
 from server.uploads.web import close as close_uploads
 
@@ -88,6 +89,7 @@ async def truncate_all() -> None:
             + "PRAGMA foreign_keys=ON;"
         )
     sync_service.form_catalog.forget()  # the next test's forms may reuse these ids
+    reference_cache.forget()  # offices, permit types and holidays of the status page
 
 
 @pytest.fixture

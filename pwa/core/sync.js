@@ -196,6 +196,7 @@ export class SyncEngine {
         cursor,
         limit: this.pageSize,
         sent_at: new Date(this.now()).toISOString(),
+        pending: await this.store.countPending(), // shown to the admin, not used for sync
       });
       if (page.reset) {
         if (++resets > 2) throw new SyncError("protocol", "server keeps resetting the cursor");

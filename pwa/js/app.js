@@ -1,5 +1,5 @@
 // Entry point: strings, the lock, storage, service worker, session, routes.
-import { loadStrings, t } from "./i18n.js";
+import { loadStrings, setTimeZone, t } from "./i18n.js";
 import { getStore, getOfficers, isUnlocked, lock, storageInfo, isQuotaError } from "./db.js";
 import { h, clear, toast } from "./dom.js";
 import { registerServiceWorker } from "./sw-register.js";
@@ -29,6 +29,7 @@ export function setLeaveGuard(fn) {
 }
 
 let generation = 0;
+let revoked = false;
 
 /** Which view the hash asks for; while locked only the lock screen and the login. */
 async function pick(hash) {
@@ -44,7 +45,7 @@ async function route() {
   // Renders can overlap (a hash change while a finished sync refreshes the list): each one
   // draws off-screen and only the newest is shown.
   const mine = ++generation;
-  if (document.body.dataset.revoked === "1") return; // the revocation notice stays until dismissed
+  if (revoked) return; // the revocation notice stays until dismissed
   const hash = location.hash || "#/";
   document.body.dataset.locked = isUnlocked() ? "0" : "1";
   const store = isUnlocked() ? await getStore() : null;
@@ -118,6 +119,7 @@ async function boot() {
   const officers = await getOfficers();
   await loadStrings((await officers.getSetting("lang")) || "id");
   setIdleSeconds(await officers.getSetting("lock_idle_seconds"));
+  setTimeZone(await officers.getSetting("timezone"));
   renderHeader(document.getElementById("bar"), { lockNow });
   window.addEventListener("hashchange", () => {
     if (leaveGuard) {
@@ -135,13 +137,15 @@ async function boot() {
   });
   registerServiceWorker();
   const next = () => {
+    revoked = false;
     delete document.body.dataset.revoked;
     location.hash = "#/";
     route();
   };
   onSyncEvent(async (event) => {
     if (event === "revoked") {
-      document.body.dataset.revoked = "1";
+      if (revoked) return; // the engine and the reference check may both report it
+      revoked = true;
       generation++; // a render under way must not replace the notice
       const { othersLeft } = await wipeDevice();
       document.body.dataset.locked = "1";
@@ -154,6 +158,7 @@ async function boot() {
           othersLeft ? h("button", { type: "button", class: "btn btn-primary", id: "revoked-next", onclick: next }, t("lock.unlock")) : null,
         ),
       );
+      document.body.dataset.revoked = "1"; // last: the notice is on the screen
       return;
     }
     refreshHeader();

@@ -1,3 +1,5 @@
+import { DEFAULT_TIME_ZONE, isTimeZone, localParts, todayIn, zoneLabel } from "../core/clock.js";
+
 // Strings live in /app/i18n/<lang>.json (precached). t("key", {n: 3}) fills {n}.
 let strings = {};
 let fallback = {};
@@ -61,11 +63,21 @@ export function longDate(iso) {
   return `${Number(m[3])} ${(MONTHS[lang] || MONTHS.id)[Number(m[2]) - 1]} ${m[1]}`;
 }
 
-/** Date and time in WITA (UTC+8), where the offices are. */
+let timeZone = DEFAULT_TIME_ZONE;
+
+/** The office's time zone, as the server sent it (kept on the tablet for offline starts). */
+export function setTimeZone(name) {
+  if (isTimeZone(name)) timeZone = name;
+}
+
+/** Today's date (YYYY-MM-DD) in the office's time zone. */
+export function today() {
+  return todayIn(timeZone);
+}
+
+/** Date and time in the office's time zone, e.g. "3 Desember 2026 12.05 WITA". */
 export function dateTime(iso) {
   if (!iso) return "";
-  const d = new Date(new Date(iso).getTime() + 8 * 3600_000);
-  const day = longDate(d.toISOString());
-  const hm = d.toISOString().slice(11, 16).replace(":", ".");
-  return `${day} ${hm} WITA`;
+  const { date, time } = localParts(iso, timeZone);
+  return `${longDate(date)} ${time} ${zoneLabel(timeZone, new Date(iso))}`;
 }

@@ -5,6 +5,8 @@ import { stopSync } from "./sync-client.js";
 import { postJson } from "./api.js";
 import { uuid } from "../core/ids.js";
 import { setIdleSeconds } from "./idle.js";
+import { setTimeZone } from "./i18n.js";
+import { isTimeZone } from "../core/clock.js";
 
 export async function saveEnrollment(answer) {
   const store = await getStore();
@@ -19,6 +21,10 @@ export async function saveEnrollment(answer) {
 
 /** Settings the server sends (enrollment, /api/me): kept for the lock timer, also offline. */
 export async function saveFieldAppSettings(fieldApp) {
+  if (isTimeZone(fieldApp?.timezone)) {
+    await (await getOfficers()).setSetting("timezone", fieldApp.timezone);
+    setTimeZone(fieldApp.timezone);
+  }
   const seconds = Number(fieldApp?.lock_idle_seconds);
   if (!Number.isInteger(seconds) || seconds <= 0) return;
   await (await getOfficers()).setSetting("lock_idle_seconds", seconds);

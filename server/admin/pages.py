@@ -9,17 +9,13 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server.models import Device, Role
-from server.services.accounts import devices, users
 from server.settings import LANGUAGES
 from server.web.auth import (
-    CSRF_FIELD,
     LANGUAGE_COOKIE,
     START_PAGES,
-    check_csrf,
     current_session,
     require_staff,
 )
-from server.web.bodies import check_text, read_form
 
 
 def render(
@@ -64,42 +60,8 @@ async def field_home(request: Request) -> Response:
     return render(request, "field_home.html", user=user, devices=mine)
 
 
-async def admin_home(request: Request) -> Response:
-    user = await require_staff(request, Role.ADMIN)
-    return render(
-        request,
-        "admin_home.html",
-        user=user,
-        users=await users.list_users(),
-        devices=await devices.list_devices(),
-    )
-
-
-async def admin_revoke_device(request: Request) -> Response:
-    actor = await require_staff(request, Role.ADMIN)
-    form = await read_form(request, max_files=0, max_fields=5)
-    await check_csrf(request, str(form.get(CSRF_FIELD, "")))
-    await devices.revoke(request.path_params["device_id"], actor=actor)
-    return RedirectResponse("/admin/#devices", status_code=303)
-
-
-async def admin_allow_enrolment(request: Request) -> Response:
-    """After a revoke, the officer may enrol a tablet again only once an admin says so."""
-    actor = await require_staff(request, Role.ADMIN)
-    form = await read_form(request, max_files=0, max_fields=5)
-    await check_csrf(request, str(form.get(CSRF_FIELD, "")))
-    user = await users.get_user(
-        check_text(request.path_params["username"], "username", max_length=64)
-    )
-    await devices.allow_enrolment(user, actor=actor)
-    return RedirectResponse("/admin/", status_code=303)
-
-
 routes = [
     Route("/", home, methods=["GET"]),
     Route("/lang/{code}", set_language, methods=["GET"]),
     Route("/field/", field_home, methods=["GET"]),
-    Route("/admin/", admin_home, methods=["GET"]),
-    Route("/admin/devices/{device_id}/revoke", admin_revoke_device, methods=["POST"]),
-    Route("/admin/users/{username}/allow-enrol", admin_allow_enrolment, methods=["POST"]),
 ]

@@ -13,6 +13,7 @@ from server.services.errors import ServiceError
 from server.web import ratelimit
 from server.web.auth import require_device
 from server.web.bodies import optional_str, read_json, require_str
+from server.web.openapi import DEVICE, error, json_body, ok, operation
 
 
 def user_json(user: User) -> dict[str, object]:
@@ -34,9 +35,36 @@ def device_json(device: Device) -> dict[str, object]:
 
 def field_app_json(request: Request) -> dict[str, object]:
     """Settings the field app applies on the tablet (an admin sets them on the server)."""
-    return {"lock_idle_seconds": request.app.state.settings.field_lock_idle_seconds}
+    settings = request.app.state.settings
+    return {
+        "lock_idle_seconds": settings.field_lock_idle_seconds,
+        # The office's time zone (IANA name): the tablet shows times and "today" in it.
+        "timezone": settings.timezone,
+    }
 
 
+@operation(
+    "POST",
+    summary="Enrol a tablet: an officer's username and password give a device token",
+    security=[],
+    requestBody=json_body(
+        {
+            "type": "object",
+            "required": ["username", "password"],
+            "properties": {
+                "username": {"type": "string", "minLength": 1, "maxLength": 64},
+                "password": {"type": "string", "minLength": 1, "maxLength": 256},
+                "device_name": {"type": ["string", "null"], "maxLength": 100},
+            },
+        }
+    ),
+    responses={
+        "201": ok("enrolled: `token` is shown once", {"type": "object"}),
+        "403": error("this account may not enrol a tablet"),
+        "413": error("body too large"),
+        "415": error("not application/json"),
+    },
+)
 async def enroll(request: Request) -> JSONResponse:
     data = await read_json(request, max_bytes=8 * 1024)
     username = require_str(data, "username", max_length=64)
@@ -66,6 +94,12 @@ async def enroll(request: Request) -> JSONResponse:
     )
 
 
+@operation(
+    "GET",
+    summary="The officer and tablet behind this token",
+    security=DEVICE,
+    responses={"200": ok("who", {"type": "object"})},
+)
 async def me(request: Request) -> JSONResponse:
     ctx = await require_device(request)
     await ctx.user.fetch_related("office")
@@ -79,6 +113,12 @@ async def me(request: Request) -> JSONResponse:
     )
 
 
+@operation(
+    "POST",
+    summary="Field-app logout: the token is revoked",
+    security=DEVICE,
+    responses={"204": ok("revoked")},
+)
 async def log_out(request: Request) -> Response:
     """Field-app logout: the bearer token is revoked on the server (and audited)."""
     ctx = await require_device(request)

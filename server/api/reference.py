@@ -6,8 +6,16 @@ from starlette.routing import Route
 
 from server.services.reference import catalog as reference
 from server.web.auth import require_device
+from server.web.openapi import DEVICE, ok, operation
 
 
+@operation(
+    "GET",
+    summary="Permit types, their current forms and the officer's regions",
+    security=DEVICE,
+    parameters=[{"name": "If-None-Match", "in": "header", "schema": {"type": "string"}}],
+    responses={"200": ok("reference data", {"type": "object"}), "304": ok("unchanged")},
+)
 async def reference_data(request: Request) -> Response:
     ctx = await require_device(request)
     body, version = await reference.payload_for(ctx.user)

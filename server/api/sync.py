@@ -17,6 +17,7 @@ from server.web import ratelimit
 from server.web.auth import check_csrf, require_device, require_staff
 from server.web.bodies import read_body, read_json
 from server.web.errors import ApiError
+from server.web.openapi import DEVICE, STAFF, UUID, error, json_body, ok, operation
 from sync import parse_pull, parse_push
 from sync.engine import MISSING
 from sync.errors import SyncError, Transient
@@ -42,6 +43,45 @@ def _error(exc: SyncError) -> Response:
     return JSONResponse(exc.to_json(), status_code=exc.status, headers=headers)
 
 
+@operation(
+    "POST",
+    summary="Push named mutations (docs/sync-protocol.md)",
+    security=DEVICE,
+    requestBody=json_body(
+        {
+            "type": "object",
+            "required": ["protocol", "client_id", "mutations"],
+            "additionalProperties": False,
+            "properties": {
+                "protocol": {"const": 1},
+                "client_id": UUID,
+                "sent_at": {"type": ["string", "null"]},
+                "mutations": {
+                    "type": "array",
+                    "maxItems": 100,
+                    "items": {
+                        "type": "object",
+                        "required": ["id", "name", "args"],
+                        "properties": {
+                            "id": {"type": "integer", "minimum": 1},
+                            "name": {"type": "string"},
+                            "args": {"type": "object"},
+                            "hlc": {"type": ["string", "null"], "maxLength": 64},
+                            "device_time": {"type": ["string", "null"]},
+                        },
+                    },
+                },
+            },
+        }
+    ),
+    responses={
+        "200": ok("one result per mutation", {"type": "object"}),
+        "403": error("the client_id belongs to another device"),
+        "409": error("mutation_gap: resend from `expected`"),
+        "413": error("body or batch too large"),
+        "415": error("not JSON, or an unsupported Content-Encoding"),
+    },
+)
 async def push(request: Request) -> Response:
     ctx = await require_device(request)
     await ratelimit.enforce(request, ratelimit.DEVICE_SYNC, str(ctx.device.id))
@@ -57,16 +97,45 @@ async def push(request: Request) -> Response:
     return JSONResponse(answer)
 
 
+@operation(
+    "POST",
+    summary="Pull changed records, tombstones and conflicts after a cursor",
+    security=DEVICE,
+    requestBody=json_body(
+        {
+            "type": "object",
+            "required": ["protocol", "client_id"],
+            "additionalProperties": False,
+            "properties": {
+                "protocol": {"const": 1},
+                "client_id": UUID,
+                "cursor": {"type": ["string", "null"]},
+                "limit": {"type": "integer", "minimum": 1, "maximum": 500},
+                "sent_at": {"type": ["string", "null"]},
+            },
+        }
+    ),
+    responses={
+        "200": ok("a page", {"type": "object"}),
+        "403": error("the client_id belongs to another device"),
+        "409": error("mutation_gap: resend from `expected`"),
+        "413": error("body or batch too large"),
+        "415": error("not JSON, or an unsupported Content-Encoding"),
+    },
+)
 async def pull(request: Request) -> Response:
     ctx = await require_device(request)
     await ratelimit.enforce(request, ratelimit.DEVICE_SYNC, str(ctx.device.id))
     body = await _body(request, 64 * 1024)
     try:
+        parsed = parse_pull(body)
         answer = await sync_service.engine().pull(
-            sync_service.device_actor(ctx.user, ctx.device), parse_pull(body)
+            sync_service.device_actor(ctx.user, ctx.device), parsed
         )
     except SyncError as exc:
         return _error(exc)
+    if parsed.pending is not None:
+        await sync_service.note_pending(parsed.client_id, ctx.device, parsed.pending)
     secret = request.app.state.settings.secret_key
     for record in answer["records"]:
         # A re-enrolled tablet has lost the token it printed; this one works as well.
@@ -74,6 +143,30 @@ async def pull(request: Request) -> Response:
     return JSONResponse(answer)
 
 
+@operation(
+    "POST",
+    summary="Resolve a conflict (staff session + X-CSRF-Token)",
+    security=STAFF,
+    parameters=[
+        {"name": "conflict_id", "in": "path", "required": True, "schema": {"type": "string"}},
+        {"name": "X-CSRF-Token", "in": "header", "schema": {"type": "string"}},
+    ],
+    requestBody=json_body(
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"keep": {"enum": ["server", "device"]}, "value": {}},
+        }
+    ),
+    responses={
+        "200": ok("resolved", {"type": "object"}),
+        "403": error("no CSRF token, or this role may not resolve"),
+        "404": error("no such conflict"),
+        "409": error("already resolved"),
+        "413": error("body too large"),
+        "415": error("not application/json"),
+    },
+)
 async def resolve(request: Request) -> Response:
     user = await require_staff(request, *RESOLVERS)
     await check_csrf(request)

@@ -158,6 +158,9 @@ class SyncClient(Model):
     last_mutation_id = fields.BigIntField(default=0)
     clock_skew_s = fields.IntField(null=True)
     clock_flagged_at = fields.DatetimeField(null=True)
+    # What the device last said was still waiting in its outbox, and when (admin page).
+    pending_reported = fields.IntField(null=True)
+    pending_reported_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "sync_client"

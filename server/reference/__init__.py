@@ -32,7 +32,8 @@ def load_permit_types() -> list[dict[str, Any]]:
 
 
 def load_offices() -> list[dict[str, Any]]:
-    return json.loads(OFFICES_FILE.read_text(encoding="utf-8"))
+    offices: list[dict[str, Any]] = json.loads(OFFICES_FILE.read_text(encoding="utf-8"))
+    return offices
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:

@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
@@ -87,7 +88,7 @@ async def record(
     *,
     actor: User | None = None,
     object_type: str = "",
-    object_id: str | int = "",
+    object_id: str | int | UUID = "",
     **detail: Any,
 ) -> AuditEvent:
     """Append one row. Inside a caller's transaction the row commits (or not) with it."""
@@ -187,7 +188,7 @@ class _Lock:
             return conn
         # Outside a transaction: take the write lock before reading the chain's head, so a
         # second process waits (busy_timeout) instead of reading a head that is about to move.
-        self.context = conn.acquire_connection()  # type: ignore[attr-defined]
+        self.context = conn.acquire_connection()
         self.raw = await self.context.__aenter__()
         await self.raw.execute("BEGIN IMMEDIATE")
         return _RawSqlite(self.raw, conn.capabilities)

@@ -30,6 +30,7 @@ from server.web import ratelimit
 from server.web.auth import check_csrf, require_device, require_staff
 from server.web.errors import ApiError
 from server.web.i18n import gettext as _
+from server.web.openapi import DEVICE, SHA256, STAFF, error, ok, operation
 
 log = logging.getLogger("jemput.uploads")
 
@@ -145,14 +146,109 @@ def limits_for(settings: Settings) -> Limits:
     )
 
 
+TUS_HEADERS = [
+    {"name": "Tus-Resumable", "in": "header", "required": True, "schema": {"const": "1.0.0"}},
+]
+TUS_ERRORS = {
+    "403": error("a completed file cannot be terminated, or not your application"),
+    "404": error("no such upload"),
+    "409": error("Upload-Offset is not the server's offset"),
+    "410": error("the upload expired"),
+    "412": error("Tus-Resumable 1.0.0 is required"),
+    "413": error("over the file or application cap"),
+    "415": error("unsupported type or content type"),
+    "422": error("the file failed its checks"),
+    "423": error("another request is writing this upload"),
+    "460": error("checksum or content hash mismatch"),
+}
+SHA_PARAM = {"name": "sha256", "in": "path", "required": True, "schema": SHA256}
+OCTETS = {"content": {"application/offset+octet-stream": {"schema": {"type": "string"}}}}
+
+
+@operation("OPTIONS", summary="tus capabilities", security=[], responses={"204": ok("tus")})
+@operation(
+    "POST",
+    summary="tus creation (with upload): the address is the file's SHA-256 (docs/uploads.md)",
+    security=[*DEVICE, *STAFF],
+    parameters=[
+        *TUS_HEADERS,
+        {"name": "Upload-Length", "in": "header", "required": True, "schema": {"type": "string"}},
+        {"name": "Upload-Metadata", "in": "header", "required": True, "schema": {"type": "string"}},
+    ],
+    requestBody={"required": False, **OCTETS},
+    responses={"201": ok("created (or already stored)"), **TUS_ERRORS},
+)
 async def tus_collection(request: Request) -> Response:
     return await component(request).collection(request)
 
 
+@operation(
+    "OPTIONS",
+    summary="tus capabilities",
+    security=[],
+    parameters=[SHA_PARAM],
+    responses={"204": ok("tus")},
+)
+@operation(
+    "HEAD",
+    summary="tus offset of an upload (a stored file: offset = length)",
+    security=[*DEVICE, *STAFF],
+    parameters=[SHA_PARAM, *TUS_HEADERS],
+    responses={"200": ok("offset"), **TUS_ERRORS},
+)
+@operation(
+    "PATCH",
+    summary="tus: append bytes at Upload-Offset",
+    security=[*DEVICE, *STAFF],
+    parameters=[
+        SHA_PARAM,
+        *TUS_HEADERS,
+        {"name": "Upload-Offset", "in": "header", "required": True, "schema": {"type": "string"}},
+    ],
+    requestBody={"required": True, **OCTETS},
+    responses={"204": ok("appended"), **TUS_ERRORS},
+)
+@operation(
+    "DELETE",
+    summary="tus termination of a partial upload",
+    security=[*DEVICE, *STAFF],
+    parameters=[SHA_PARAM, *TUS_HEADERS],
+    responses={"204": ok("terminated"), **TUS_ERRORS},
+)
+@operation(
+    "POST",
+    summary="X-HTTP-Method-Override: PATCH, DELETE or HEAD",
+    security=[*DEVICE, *STAFF],
+    parameters=[
+        SHA_PARAM,
+        *TUS_HEADERS,
+        {
+            "name": "X-HTTP-Method-Override",
+            "in": "header",
+            "required": True,
+            "schema": {"enum": ["PATCH", "DELETE", "HEAD"]},
+        },
+    ],
+    requestBody={"required": False, **OCTETS},
+    responses={"200": ok("as HEAD"), "204": ok("as PATCH or DELETE"), **TUS_ERRORS},
+)
 async def tus_resource(request: Request) -> Response:
     return await component(request).resource(request)
 
 
+@operation(
+    "GET",
+    summary="A file to staff who may see its application",
+    security=STAFF,
+    parameters=[
+        SHA_PARAM,
+        {"name": "variant", "in": "query", "schema": {"enum": ["safe", "thumb", "original"]}},
+    ],
+    responses={
+        "200": {"description": "the file", "content": {"*/*": {"schema": {"type": "string"}}}},
+        "404": error("no such file, or not one you may see"),
+    },
+)
 async def serve_file(request: Request) -> Response:
     """GET /api/uploads/<sha256>/content?variant=safe|thumb|original (staff only)."""
     user = await require_staff(request)

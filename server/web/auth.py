@@ -79,7 +79,12 @@ async def check_csrf(request: Request, submitted: str | None = None) -> None:
     field or the X-CSRF-Token header; a missing or wrong one is refused."""
     session = await current_session(request)
     token = submitted if submitted is not None else request.headers.get(CSRF_HEADER, "")
-    if session is None or not token or not hmac.compare_digest(token, session.csrf_token):
+    # bytes: compare_digest refuses str with non-ASCII characters (a forged field can hold any)
+    if (
+        session is None
+        or not token
+        or not hmac.compare_digest(token.encode(), session.csrf_token.encode())
+    ):
         raise Forbidden(
             _("This form has expired. Reload the page and try again."), code="csrf_failed"
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 from typing import Any
 
@@ -14,6 +15,7 @@ from server.db import RETRY_AFTER_SECONDS, is_transient_db_error
 from server.services.errors import ServiceError, TooManyRequests
 from server.web.i18n import gettext as _
 
+STORAGE_RETRY_AFTER_SECONDS = 300  # an operator has to free space first
 log = logging.getLogger("jemput.errors")
 
 DEFAULT_MESSAGES = {
@@ -117,6 +119,24 @@ async def database_error(request: Request, exc: Exception) -> Response:
     return await server_error(request, exc)
 
 
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+async def storage_error(request: Request, exc: Exception) -> Response:
+    """A full disk (media or database) is worth retrying once space is freed: 507 with
+    Retry-After; the request wrote nothing it could not take back. Other OS errors are 500."""
+    if getattr(exc, "errno", None) in DISK_FULL:
+        log.error("disk full on %s %s: %s", request.method, request.url.path, exc)
+        return error_response(
+            request,
+            507,
+            "storage_full",
+            _("The server has no room to store this now; nothing was lost. Try again later."),
+            headers={"Retry-After": str(STORAGE_RETRY_AFTER_SECONDS)},
+        )
+    return await server_error(request, exc)
+
+
 async def client_disconnect(request: Request, exc: Exception) -> Response:
     # Normal on a flaky link: the tablet went away mid-body. Nobody will read this answer.
     log.info("client went away during %s %s", request.method, request.url.path)
@@ -150,5 +170,6 @@ EXCEPTION_HANDLERS = {
     ClientDisconnect: client_disconnect,
     OperationalError: database_error,
     DBConnectionError: database_error,
+    OSError: storage_error,
     Exception: server_error,
 }

@@ -15,7 +15,20 @@ from .conftest import TEST_PASSWORD, Device, submit_nib, sync_now, wait_until
 pytestmark = pytest.mark.browser
 
 
-async def test_revoked_device_wipes_data_caches_and_worker(device: Device, demo_data) -> None:
+async def test_revoked_device_wipes_data_caches_and_worker(
+    device: Device, demo_data, pw, chromium_path, live_server, tmp_path, small_jpeg
+) -> None:
+    """The lost-tablet drill: the officer's other tablet holds work it has not synced; the
+    admin revokes the lost one; its next sync is refused and it wipes itself; the other
+    tablet's unsynced work is untouched and syncs afterwards."""
+    other = Device(pw, chromium_path, live_server.url, tmp_path / "other-tablet")
+    await other.open()
+    await other.login()
+    await other.set_offline(True)
+    kept = await submit_nib(other, small_jpeg, name="Rina Wati")
+    queued = len(await other.idb("outbox"))
+    assert queued > 0
+
     page = await device.open()
     await device.login()
     await device.goto_app("#/new/sku")
@@ -43,6 +56,17 @@ async def test_revoked_device_wipes_data_caches_and_worker(device: Device, demo_
                         navigator.serviceWorker.getRegistrations()])
            .then(([dbs, keys, regs]) => JSON.stringify([dbs, keys, regs.length]))""",
     )
+    assert any(" 401 " in e and "/api/" in e for e in device.http_errors), device.http_errors
+    assert (await DeviceRow.get(id=device_id)).revoked_at is not None
+
+    # the other tablet of the same officer: its unsynced work is still there, and it syncs
+    assert len(await other.idb("outbox")) == queued
+    assert any(r.get("tracking_code") == kept["code"] for r in await other.idb("records"))
+    await other.set_offline(False)
+    await sync_now(other)
+    assert await Application.filter(tracking_code=kept["code"]).count() == 1
+    assert await other.idb("outbox") == []
+    await other.close()
 
 
 async def test_unknown_token_logs_in_again_and_keeps_unsent_work(

@@ -23,6 +23,7 @@ const MALFORMED = new Set(["bad_request.json"]);
 const strip = (body) => {
   const out = { ...body };
   delete out.sent_at;
+  delete out.pending;
   if (out.mutations) out.mutations = out.mutations.map(({ id, name, args }) => ({ id, name, args }));
   return out;
 };
@@ -170,10 +171,11 @@ test("the client never builds what bad_request.json shows the server refusing", 
     },
   });
   await engine.sync();
-  const allowed = new Set(["protocol", "client_id", "mutations", "sent_at", "cursor", "limit"]);
+  const allowed = new Set(["protocol", "client_id", "mutations", "sent_at", "cursor", "limit", "pending"]);
   for (const b of bodies) {
     assert.equal(b.protocol, 1);
     for (const k of Object.keys(b)) assert.ok(allowed.has(k), k);
+    if ("pending" in b) assert.ok(Number.isInteger(b.pending) && b.pending >= 0, "pending");
     if (b.mutations) {
       assert.ok(b.mutations.length <= 100);
       b.mutations.forEach((m, j) => j && assert.equal(m.id, b.mutations[j - 1].id + 1));

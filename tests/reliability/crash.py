@@ -113,7 +113,7 @@ async def half_applied(client: FieldClient, work: Workload) -> tuple[int, int]:
 
 async def crash_rounds(
     settings: Settings,
-    token: str,
+    tokens: list[str],
     start: Starter,
     stop: Callable[[Server], None],
     port: int,
@@ -127,10 +127,11 @@ async def crash_rounds(
     report = CrashReport()
     server = start(port)
     url = f"http://127.0.0.1:{port}"
-    window = await _measure_window(url, token, seed, applications, batch_size)
+    # a tablet per round (each device has its own rate limits, as in the field)
+    window = await _measure_window(url, tokens[-1], seed, applications, batch_size)
     try:
         for number in range(rounds):
-            client = FieldClient(url, token, max_attempts=400, pause=0.05)
+            client = FieldClient(url, tokens[number % len(tokens)], max_attempts=400, pause=0.05)
             client.batch_size = batch_size
             work = queue_applications(client, applications, seed * 1000 + number)
             errors: list[Exception] = []

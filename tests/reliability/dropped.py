@@ -47,41 +47,71 @@ def queue_applications(client: FieldClient, count: int, seed: int) -> Workload:
     return work
 
 
+@dataclass
+class Tablet:
+    client: FieldClient
+    work: Workload
+
+
 def sync_through_faults(
-    url: str, token: str, *, applications: int, reset_share: float, seed: int, workers: int = 4
-) -> tuple[FieldClient, Workload, Stats]:
+    url: str,
+    tokens: list[str],
+    *,
+    applications: int,
+    reset_share: float,
+    seed: int,
+    uploaders: int = 2,
+) -> tuple[list[Tablet], Stats]:
+    """Each token is one tablet with its share of the applications; all tablets sync at
+    once, each as the field app does (push, pull, upload, pull)."""
     upstream = int(url.rsplit(":", 1)[1])
     link = Link(seed=seed, reset_share=reset_share, latency=0.002, jitter=0.002)
     with run_proxy(upstream, link) as (port, proxy):
-        client = FieldClient(f"http://127.0.0.1:{port}", token)
-        work = queue_applications(client, applications, seed)
-        client.push_all()
-        client.pull_all()
-        with ThreadPoolExecutor(workers) as pool:
-            list(pool.map(client.upload, work.photos))
-        client.pull_all()
-        client.close()
-        return client, work, proxy.stats
+        tablets = []
+        for n, token in enumerate(tokens):
+            client = FieldClient(f"http://127.0.0.1:{port}", token)
+            share = applications // len(tokens) + (n < applications % len(tokens))
+            tablets.append(Tablet(client, queue_applications(client, share, seed * 100 + n)))
+
+        def sync(tablet: Tablet) -> None:
+            tablet.client.push_all()
+            tablet.client.pull_all()
+            with ThreadPoolExecutor(uploaders) as pool:
+                list(pool.map(tablet.client.upload, tablet.work.photos))
+            tablet.client.pull_all()
+            tablet.client.close()
+
+        with ThreadPoolExecutor(len(tablets)) as pool:
+            list(pool.map(sync, tablets))
+        return tablets, proxy.stats
 
 
-async def report(
-    client: FieldClient, work: Workload, stats: Stats, media_dir: Path
-) -> dict[str, Any]:
-    checked = await ledger.check(client, work.creates, work.attaches, work.photos, media_dir)
+async def report(tablets: list[Tablet], stats: Stats, media_dir: Path) -> dict[str, Any]:
+    totals: dict[str, int] = {}
+    for tablet in tablets:
+        work = tablet.work
+        checked = await ledger.check(
+            tablet.client, work.creates, work.attaches, work.photos, media_dir
+        )
+        for key, value in checked.items():
+            totals[key] = totals.get(key, 0) + value
+    tally = [t.client.tally for t in tablets]
     return {
-        "applications": len(work.creates),
-        "photos": len(work.photos),
-        "mutations": len(work.creates) + len(work.attaches),
+        "tablets": len(tablets),
+        "applications": sum(len(t.work.creates) for t in tablets),
+        "photos": sum(len(t.work.photos) for t in tablets),
+        "mutations": sum(len(t.work.creates) + len(t.work.attaches) for t in tablets),
         "connections": stats.connections,
         "resets_mid_request": stats.resets_mid_request,
         "resets_mid_response": stats.resets_mid_response,
         "reset_share": round(
             (stats.resets_mid_request + stats.resets_mid_response) / max(1, stats.connections), 3
         ),
-        "requests": client.tally.requests,
-        "retries": client.tally.retries,
-        "max_retries_one_call": client.tally.max_retries_one_call,
-        "server_errors": client.tally.server_errors,
-        "pulled_records": len(client.records),
-        **checked,
+        "calls": sum(t.requests for t in tally),
+        "retries": sum(t.retries for t in tally),
+        "max_retries_one_call": max(t.max_retries_one_call for t in tally),
+        "server_errors": sum(t.server_errors for t in tally),
+        "rate_limited_429": sum(t.statuses.get(429, 0) for t in tally),
+        "pulled_records": sum(len(t.client.records) for t in tablets),
+        **totals,
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import random
 import threading
 import time
@@ -55,6 +56,7 @@ class Tally:
     retries: int = 0
     server_errors: int = 0  # 5xx answers seen (each retried)
     max_retries_one_call: int = 0
+    waited_s: int = 0  # seconds spent obeying Retry-After
     statuses: dict[int, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)  # uploads run in threads
 
@@ -131,11 +133,19 @@ class FieldClient:
                 continue
             self.tally.answered(response.status_code)
             if response.status_code in RETRYABLE:
+                self._wait_as_told(response.headers.get("retry-after"))
                 continue
             if response.status_code != 200:
                 raise GaveUp(f"{path}: {response.status_code} {response.text[:300]}")
             return response.json()
         raise GaveUp(f"{path}: no answer after {self.max_attempts} attempts")
+
+    def _wait_as_told(self, retry_after: str | None) -> None:
+        """A 429/503's Retry-After is a floor for the next attempt, as in the field app."""
+        if retry_after and retry_after.isdigit():
+            with self.tally.lock:
+                self.tally.waited_s += int(retry_after)
+            time.sleep(min(int(retry_after), 120))
 
     def push_all(self) -> int:
         """Push the whole outbox; returns how many mutations were acknowledged."""
@@ -213,8 +223,20 @@ class FieldClient:
             except TusCommunicationError as error:
                 if error.status_code is not None:
                     self.tally.answered(error.status_code)
+                    if error.status_code in (429, 503):
+                        self._wait_as_told(_retry_after(error))
                     if error.status_code not in RETRYABLE | {409, 423, 460}:
                         raise GaveUp(f"upload {item.sha256}: {error}") from error
             except (TusUploadFailed, requests.RequestException):
                 pass
         raise GaveUp(f"upload {item.sha256}: not complete after {self.max_attempts} attempts")
+
+
+def _retry_after(error: TusCommunicationError) -> str | None:
+    """tuspy keeps no headers on its errors; the JSON body of a 429/503 says the wait."""
+    try:
+        body = json.loads(error.response_content or b"{}")
+    except ValueError:
+        return None
+    seconds = body.get("retry_after") if isinstance(body, dict) else None
+    return str(seconds) if isinstance(seconds, int) else "5"

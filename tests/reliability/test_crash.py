@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bench._common import seed_officer
+from bench._common import more_tablets, seed_officer
 from server.settings import Settings
 from tests.conftest import LiveServer, free_port, start_server, stop_server
 from tests.reliability.crash import crash_rounds
@@ -20,7 +20,7 @@ ROUNDS = int(os.environ.get("JEMPUT_CRASH_ROUNDS", "3"))
 
 @pytest.mark.slow
 async def test_kill_9_during_push_and_upload_loses_nothing(db: Settings, tmp_path: Path) -> None:
-    token = await seed_officer("petugas_crash")
+    tokens = [await seed_officer("petugas_crash"), *await more_tablets(ROUNDS, "petugas_crash")]
     media = tmp_path / "media"  # its own, so leftovers of other tests are not counted
 
     def start(port: int) -> LiveServer:
@@ -33,7 +33,7 @@ async def test_kill_9_during_push_and_upload_loses_nothing(db: Settings, tmp_pat
             server.handle.close()
 
     report = await crash_rounds(
-        replace(db, media_dir=media), token, start, stop, free_port(), rounds=ROUNDS, seed=5
+        replace(db, media_dir=media), tokens, start, stop, free_port(), rounds=ROUNDS, seed=5
     )
     figures = report.lines()
     assert report.rounds == ROUNDS, figures

@@ -61,7 +61,7 @@ async def test_revocation_refuses_the_very_next_request(client, make_user):
     assert (await client.get("/api/me", headers=headers)).status_code == 200
 
     csrf = await staff_login(client, admin.username)
-    admin_page = await client.get("/admin/")
+    admin_page = await client.get("/admin/devices")
     assert str(device.id) in admin_page.text
     forged = await client.post(f"/admin/devices/{device.id}/revoke", data={"csrf_token": "x"})
     assert forged.status_code == 403
@@ -78,7 +78,7 @@ async def test_field_app_logout_revokes_the_token_and_is_audited(client, make_us
 
     officer = await make_user(Role.OFFICER)
     enrolled = await enroll(client, officer.username)
-    assert enrolled.json()["field_app"] == {"lock_idle_seconds": 600}
+    assert enrolled.json()["field_app"] == {"lock_idle_seconds": 600, "timezone": "Asia/Makassar"}
     assert enrolled.headers["cache-control"] == "no-store"
     headers = {"Authorization": f"Bearer {enrolled.json()['token']}"}
     me = await client.get("/api/me", headers=headers)
@@ -142,7 +142,7 @@ async def test_revoking_a_tablet_ends_the_officers_sessions_and_blocks_re_enrolm
     revoked = await client.post(f"/admin/devices/{device.id}/revoke", data={"csrf_token": csrf})
     assert revoked.status_code == 303
     assert await StaffSession.filter(user=officer).count() == 0
-    admin_page = await client.get("/admin/")
+    admin_page = await client.get(f"/admin/users/{officer.username}")
     assert f"/admin/users/{officer.username}/allow-enrol" in admin_page.text
 
     # The same password cannot enrol a new tablet until an admin allows it.
@@ -180,3 +180,22 @@ async def test_allow_enrol_refuses_unknown_users_and_other_roles(client, make_us
     csrf = await staff_login(client, admin.username)
     missing = await client.post("/admin/users/nobody-here/allow-enrol", data={"csrf_token": csrf})
     assert missing.status_code == 404
+
+
+async def test_the_field_app_is_told_the_office_time_zone(db, make_user):
+    """The tablet shows times and "today" in the office's zone (TIMEZONE), not a fixed +8 h."""
+    import dataclasses
+
+    import httpx
+
+    from server.app import create_app
+
+    officer = await make_user(Role.OFFICER)
+    app = create_app(dataclasses.replace(db, timezone="Asia/Jakarta"), manage_db=False)
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50001))
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
+        enrolled = await enroll(client, officer.username)
+        assert enrolled.json()["field_app"]["timezone"] == "Asia/Jakarta"
+        token = enrolled.json()["token"]
+        me = await client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+        assert me.json()["field_app"]["timezone"] == "Asia/Jakarta"

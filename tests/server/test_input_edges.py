@@ -18,7 +18,14 @@ from tortoise import connections
 
 from server.models import Device, Role, User
 from server.web.errors import EXCEPTION_HANDLERS
-from tests.conftest import TEST_PASSWORD, is_postgres, post_login, start_server, stop_server
+from tests.conftest import (
+    TEST_PASSWORD,
+    is_postgres,
+    post_login,
+    staff_login,
+    start_server,
+    stop_server,
+)
 from tests.sync.helpers import create
 from tests.uploads.harness import encode_metadata, metadata, photo_bytes
 
@@ -236,3 +243,14 @@ def test_a_body_that_stops_arriving_is_given_up_on(migrated):
         assert 0.9 <= waited < 8
     finally:
         stop_server(server)
+
+
+async def test_a_csrf_token_with_non_ascii_characters_is_refused_not_a_500(
+    client: httpx.AsyncClient, make_user
+) -> None:  # type: ignore[no-untyped-def]
+    """Found by tests/reliability/test_fuzz.py: hmac.compare_digest raised TypeError on a
+    forged form field holding non-ASCII text (500 on every state-changing staff form)."""
+    user = await make_user(Role.ADMIN)
+    await staff_login(client, user.username)
+    response = await client.post("/logout", data={"csrf_token": "tökén-ß"})
+    assert response.status_code == 403, response.text

@@ -137,9 +137,36 @@ CREATE_HEADERS = {
 UNKNOWN_APP = uuid.uuid4()
 PATCH_HEADERS = {**TUS, "Content-Type": "application/offset+octet-stream", "Upload-Offset": "0"}
 
+ADMIN_PAGES = {
+    "/admin/users": "/admin/users",
+    "/admin/users/{username}": "/admin/users/rr-verifier",
+    "/admin/devices": "/admin/devices",
+    "/admin/audit": "/admin/audit",
+    "/admin/audit/verify": "/admin/audit/verify",
+    "/admin/offices": "/admin/offices",
+    "/admin/holidays": "/admin/holidays",
+    "/admin/regions": "/admin/regions",
+    "/admin/permit-types": "/admin/permit-types",
+}
+ADMIN_CHANGES = {
+    "/admin/users": ("/admin/users", 400),
+    "/admin/users/{username}": ("/admin/users/rr-verifier", 400),
+    "/admin/users/{username}/password": ("/admin/users/rr-verifier/password", 400),
+    "/admin/users/{username}/active": ("/admin/users/rr-verifier/active", 400),
+    "/admin/offices": ("/admin/offices", 400),
+    "/admin/offices/{code}": ("/admin/offices/no-such-office", 404),
+    "/admin/holidays/import": ("/admin/holidays/import", 400),
+    "/admin/holidays/set": ("/admin/holidays/set", 400),
+    "/admin/holidays/remove": ("/admin/holidays/remove", 400),
+    "/admin/regions/import": ("/admin/regions/import", 400),
+    "/admin/permit-types": ("/admin/permit-types", 400),
+    "/admin/permit-types/{code}/forms": ("/admin/permit-types/no-such-permit/forms", 400),
+}
+
 # (method, route path) → Row. HEAD follows GET and is not listed separately.
 EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/healthz"): Row(everyone(200)),
+    ("GET", "/api/openapi.json"): Row(everyone(200)),  # the API's description, no data
     # -- field app API -----------------------------------------------------------------------
     ("POST", "/api/devices/enroll"): Row(
         # Credentials are the body; wrong ones are refused the same way for everyone.
@@ -269,16 +296,56 @@ EXPECTED: dict[tuple[str, str], Row] = {
         state_changing=True,
         personal=True,
     ),
+    # -- administration (admins only; every page has a .json twin) ----------------------------
     ("GET", "/admin/"): Row(page(Role.ADMIN), personal=True),
+    ("GET", "/admin.json"): Row(page(Role.ADMIN), personal=True),
+    **{
+        ("GET", path + suffix): Row(page(Role.ADMIN), url=url + suffix, personal=True)
+        for path, url in ADMIN_PAGES.items()
+        for suffix in ("", ".json")
+    },
+    **{
+        # Reference data, not personal: the generic 404 page answers.
+        ("GET", path + suffix): Row(page(Role.ADMIN, ok=404), url=url + suffix)
+        for path, url in {
+            "/admin/permit-types/{code}": "/admin/permit-types/no-such-permit",
+            "/admin/regions/jobs/{job_id}": "/admin/regions/jobs/0123456789abcdef",
+        }.items()
+        for suffix in ("", ".json")
+    },
     ("POST", "/admin/devices/{device_id}/revoke"): Row(
         page(Role.ADMIN, ok=303),
         url="/admin/devices/{device_id}/revoke",
         request=csrf_form(),
         state_changing=True,
     ),
+    ("POST", "/admin/devices/{device_id}/revoke.json"): Row(
+        page(Role.ADMIN, ok=200),
+        url="/admin/devices/{device_id}/revoke.json",
+        request=csrf_form(),
+        state_changing=True,
+    ),
+    # An empty form is refused with the reason (400), or names what does not exist (404).
+    **{
+        ("POST", path + suffix): Row(
+            page(Role.ADMIN, ok=status),
+            url=url + suffix,
+            request=csrf_form(),
+            state_changing=True,
+            personal=path.startswith("/admin/users"),
+        )
+        for path, (url, status) in ADMIN_CHANGES.items()
+        for suffix in ("", ".json")
+    },
     ("POST", "/admin/users/{username}/allow-enrol"): Row(
         page(Role.ADMIN, ok=303),
         url="/admin/users/rr-officer/allow-enrol",
+        request=csrf_form(),
+        state_changing=True,
+    ),
+    ("POST", "/admin/users/{username}/allow-enrol.json"): Row(
+        page(Role.ADMIN, ok=200),
+        url="/admin/users/rr-officer/allow-enrol.json",
         request=csrf_form(),
         state_changing=True,
     ),

@@ -1,6 +1,6 @@
 // One renderer per field type of a form definition (docs/architecture.md). Each returns
 // {name, el, get(), set(v), check() -> {errors, warnings}}.
-import { t, pick, longDate } from "../i18n.js";
+import { t, pick, longDate, today as officeToday } from "../i18n.js";
 import { h, uid } from "../dom.js";
 import { checkNik } from "../../core/nik.js";
 import { checkPhone } from "../../core/phone.js";
@@ -30,8 +30,7 @@ function textLike(def, ctx, type) {
   const id = uid(def.name);
   const attrs = { id, name: def.name, onchange: ctx.onChange, oninput: ctx.onChange };
   if (def.max_length) attrs.maxlength = def.max_length;
-  const today = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
-  const bound = (b) => (b === "today" ? today() : b);
+  const bound = (b) => (b === "today" ? officeToday() : b);
   if (type === "number")
     Object.assign(attrs, {
       type: "number",

@@ -70,7 +70,7 @@ def _matching_step(secret: str, code: str, now: float) -> int | None:
     totp = pyotp.TOTP(secret)
     current = int(now) // STEP_SECONDS
     for step in range(current - VALID_WINDOW, current + VALID_WINDOW + 1):
-        if hmac.compare_digest(totp.at(step * STEP_SECONDS), code):
+        if hmac.compare_digest(totp.at(step * STEP_SECONDS).encode(), code.encode()):
             return step
     return None
 

@@ -3,13 +3,12 @@ render the same dict): fields labelled as in the form version it was filled with
 warnings, corrections, the status timeline with device and server times, the sync history,
 the SLA clock and the moves open to the viewer.
 
-The NIK is masked unless ``reveal_nik`` is set; revealing it is audited by the caller's use
-of ``reveal_nik`` (see ``application_detail``)."""
+The NIK is masked unless ``reveal_nik`` is set, which writes an audit row naming the viewer."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from server.models import (
     Application,
@@ -125,7 +124,7 @@ def _needs(to_status: str) -> str:
 
 def _label(field: dict[str, Any] | None, name: str) -> dict[str, str]:
     if field and isinstance(field.get("label"), dict):
-        return field["label"]
+        return cast(dict[str, str], field["label"])
     return {"id": name, "en": name}
 
 

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import server.models as models
 from server.models import Blob, Role, Upload, User
@@ -43,7 +43,8 @@ async def known_blobs(sha256s: Iterable[str], connection: Any = None) -> set[str
     query = Blob.filter(sha256__in=wanted)
     if connection is not None:
         query = query.using_db(connection)
-    return set(await query.values_list("sha256", flat=True))
+    found = await query.values_list("sha256", flat=True)
+    return set(cast(list[str], found))
 
 
 async def application_bytes(application_id: str, excluding: str = "") -> int:

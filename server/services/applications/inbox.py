@@ -270,16 +270,10 @@ async def page(user: User, filters: Filters, *, timezone: str, now: datetime) ->
     column, descending = _order(filters.sort)
     if filters.cursor:
         moment, last_id = filters.cursor
-        if descending:
-            query = query.filter(
-                Q(**{f"{column}__lte": moment}),
-                Q(**{f"{column}__lt": moment}) | Q(id__lt=last_id),
-            )
-        else:
-            query = query.filter(
-                Q(**{f"{column}__gte": moment}),
-                Q(**{f"{column}__gt": moment}) | Q(id__gt=last_id),
-            )
+        bound: dict[str, Any] = {f"{column}__lte" if descending else f"{column}__gte": moment}
+        beyond: dict[str, Any] = {f"{column}__lt" if descending else f"{column}__gt": moment}
+        after_id = Q(id__lt=last_id) if descending else Q(id__gt=last_id)
+        query = query.filter(Q(**bound), Q(**beyond) | after_id)
     direction = "-" if descending else ""
     apps = await query.order_by(f"{direction}{column}", f"{direction}id").limit(filters.limit + 1)
     more = len(apps) > filters.limit
@@ -310,15 +304,15 @@ async def _rows(apps: list[Application], today: date) -> list[dict[str, Any]]:
     if not apps:
         return []
     ids = [a.id for a in apps]
-    conflicts = set(
+    conflicts: set[str] = set(
         await SyncConflict.filter(application_id__in=ids, status="open").values_list(
             "application_id", flat=True
-        )
+        )  # type: ignore[arg-type]
     )
-    duplicates = set(
+    duplicates: set[str] = set(
         await ApplicationDuplicate.filter(application_id__in=ids, status="open").values_list(
             "application_id", flat=True
-        )
+        )  # type: ignore[arg-type]
     )
     officer_ids = sorted({int(a.owner_user_id) for a in apps if a.owner_user_id.isdigit()})
     officers = dict(await User.filter(id__in=officer_ids).values_list("id", "username"))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from tortoise.transactions import in_transaction
 
@@ -145,9 +145,8 @@ async def sla_for_many(
         p.code: p for p in await PermitType.filter(code__in={a.permit_type for a in applications})
     }
     first, last = _horizon((h[0][1] if h else None for h in history.values()), now)
-    holidays = set(
-        await Holiday.filter(date__gte=first, date__lte=last).values_list("date", flat=True)
-    )
+    days = await Holiday.filter(date__gte=first, date__lte=last).values_list("date", flat=True)
+    holidays = set(cast(list[date], days))
     out: dict[str, Sla] = {}
     for app in applications:
         permit = permits.get(app.permit_type)

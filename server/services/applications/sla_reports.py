@@ -66,7 +66,7 @@ async def compliance(user: User, start: date, end: date, *, timezone: str) -> di
         month = finished.astimezone(zone).strftime("%Y-%m")
         counts[(month, permit_type)][state] += 1
     names = await _permit_names()
-    table = []
+    table: list[dict[str, Any]] = []
     for (month, permit_type), c in sorted(counts.items()):
         decided = c["met"] + c["missed"]
         table.append(

@@ -6,11 +6,15 @@ it."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
-from server.models import Device, User
+from tortoise.exceptions import IntegrityError
+
+from server.models import Device, SyncClient, User
 from server.services.applications import sla
 from server.services.applications.sync_sql import Sql
 from server.services.applications.sync_store import TortoiseStore
@@ -135,3 +139,18 @@ async def file_arrived(sha256: str) -> int:
     """Call when an upload completes: records referencing it show ``arrived: true``."""
     async with _as_service_errors():
         return await engine().file_arrived(sha256)
+
+
+async def note_pending(client_id: str, device: Device, pending: int) -> None:
+    """What the tablet reported still waiting in its outbox (for the admin's device list).
+    Called after the engine accepted the pull, so the client id is this device's (a tablet
+    that has only pulled so far gets its row here; a later push binds to the same row)."""
+    owner = str(device.user_id)  # type: ignore[attr-defined]
+    # IntegrityError: a concurrent request of the same tablet created it first.
+    with contextlib.suppress(IntegrityError):
+        await SyncClient.get_or_create(
+            client_id=client_id, defaults={"device_id": str(device.id), "user_id": owner}
+        )
+    await SyncClient.filter(client_id=client_id, device_id=str(device.id)).update(
+        pending_reported=pending, pending_reported_at=datetime.now(UTC)
+    )

@@ -215,9 +215,9 @@ class _Write(WriteTx):
         out = {}
         for row in rows:
             mid = int(row["mutation_id"])
-            out[mid] = StoredResult(
-                client_id, mid, row["name"], load(row["result"]), when(row["received_at"])
-            )  # type: ignore[arg-type]
+            received = when(row["received_at"])
+            assert received is not None  # the column is NOT NULL
+            out[mid] = StoredResult(client_id, mid, row["name"], load(row["result"]), received)
         return out
 
     async def records(self, ids: Iterable[str]) -> dict[str, Record]:

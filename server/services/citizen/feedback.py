@@ -11,8 +11,9 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
+from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from server.models import Application, Feedback, User
@@ -98,7 +99,7 @@ async def create(
         created_at=now,
         updated_at=now,
         due_on=due,
-        **data,
+        **cast(dict[str, Any], data),
     )
     return NewTicket(item, token)
 
@@ -185,10 +186,10 @@ async def inbox(
 
 
 async def counts() -> dict[str, int]:
-    rows = await Feedback.all().group_by("state").values_list("state", "id")
+    rows = await Feedback.all().annotate(n=Count("id")).group_by("state").values_list("state", "n")
     out = dict.fromkeys(STATES, 0)
-    for state, _id in rows:
-        out[state] = out.get(state, 0) + 1
+    for state, count in rows:
+        out[state] = int(count)
     return out
 
 

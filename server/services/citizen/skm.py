@@ -149,7 +149,15 @@ async def submit(app: Application, values: dict[str, Any], *, source: str, now: 
 async def write_effects(sql: Sql, items: list[dict[str, Any]]) -> None:
     """The sync store's writer for ``submit_survey``: a service already rated keeps its
     first answer (the same survey resent, or a second one from the citizen's phone)."""
-    columns = ("id", "application_id", "permit_type", *SKM_ELEMENTS, "age", "sex", "education")
+    columns: tuple[str, ...] = (
+        "id",
+        "application_id",
+        "permit_type",
+        *SKM_ELEMENTS,
+        "age",
+        "sex",
+        "education",
+    )
     columns += ("occupation", "source", "answered_at")
     rows = [[*(item[c] for c in columns[:-2]), "field", item["answered_at"]] for item in items]
     await sql.many(

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from server.models import Application, FormDefinition, Office, PermitType, StatusChange
-from server.services.citizen import links, sla
+from server.models import Application, FormDefinition, Office, StatusChange
+from server.services.citizen import links, reference_cache, sla
 from server.services.errors import NotFound
 from server.settings import Settings
 from sync.model import CANCELLED, DONE, ISSUED, REFUSED, in_area
@@ -107,7 +107,8 @@ async def _expired(app: Application, settings: Settings, now: datetime) -> bool:
 
 async def view(app: Application, settings: Settings, now: datetime) -> StatusView:
     steps = await StatusChange.filter(application_id=app.id).order_by("at", "id")
-    permit = await PermitType.get_or_none(code=app.permit_type)
+    reference = await reference_cache.current()
+    permit = reference.permit_types.get(app.permit_type)
     refusal = ""
     for step in steps:
         if step.to_status == REFUSED:
@@ -121,10 +122,10 @@ async def view(app: Application, settings: Settings, now: datetime) -> StatusVie
         masked_name=mask_name((app.data or {}).get("full_name", "")),
         status=app.status,
         timeline=[Step(s.to_status, s.at) for s in steps],
-        sla=await sla.for_application(app, settings, now),
+        sla=await sla.for_application(app, settings, now, reference.holidays),
         corrections=await _corrections(app),
         refusal_reason=refusal,
-        office=await office_for(app.region_code),
+        office=office_for(app.region_code, reference.offices),
         fee_rupiah=int((permit.meta or {}).get("fee_rupiah", 0)) if permit else 0,
         issued_reference=sla.issued_reference(app),
     )
@@ -147,10 +148,10 @@ async def _corrections(app: Application) -> list[Correction]:
     ]
 
 
-async def office_for(region_code: str) -> Office | None:
+def office_for(region_code: str, offices: list[Office]) -> Office | None:
     """The office whose area holds the business: the most specific region prefix wins."""
     best: Office | None = None
-    for office in await Office.all():
+    for office in offices:
         if in_area(region_code, office.region_code) and (
             best is None or len(office.region_code) > len(best.region_code)
         ):

@@ -32,7 +32,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 FIELD_TYPES = (
     "text",
@@ -444,7 +444,7 @@ def check_definition(definition: Any) -> dict[str, Any]:
     problems = definition_problems(definition)
     if problems:
         raise FormDefinitionError(problems)
-    return definition
+    return cast(dict[str, Any], definition)
 
 
 def permit_type_problems(data: Any) -> list[Problem]:
@@ -494,7 +494,7 @@ def permit_type_problems(data: Any) -> list[Problem]:
             continue
         if version in versions:
             out.append(_problem(f"forms[{i}].version", "duplicate_version", version=version))
-        versions.add(version)
+        versions.add(int(cast(int, version)))
     return out
 
 
@@ -502,4 +502,4 @@ def check_permit_type(data: Any) -> dict[str, Any]:
     problems = permit_type_problems(data)
     if problems:
         raise FormDefinitionError(problems)
-    return data
+    return cast(dict[str, Any], data)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from tortoise import connections
 from tortoise.exceptions import DBConnectionError, OperationalError
@@ -65,7 +65,8 @@ class FormCatalog:
         if signature == self._signature and not stale:
             return
         rows = await FormDefinition.all().values("version", "definition", "permit_type__code")
-        regions = frozenset(await Region.all().values_list("code", flat=True))
+        codes = await Region.all().values_list("code", flat=True)
+        regions = frozenset(cast(list[str], codes))
         forms = {(str(f["permit_type__code"]), int(f["version"])): f["definition"] for f in rows}
         known = regions.__contains__ if regions else None
         quick = {key: quick_acceptor(d, known) for key, d in forms.items()}

@@ -217,7 +217,7 @@ def _date(f: dict[str, Any], value: Any, ctx: _Context) -> Checked:
     day = _iso_date(value)
     if day is None:
         return _fail("date_format")
-    bounds = {k: date_bound(f[k]) or ctx.today for k in ("min", "max") if k in f}
+    bounds: dict[str, Any] = {k: date_bound(f[k]) or ctx.today for k in ("min", "max") if k in f}
     _, errors, _ = _in_bounds(bounds, day, lambda d: d.strftime("%d-%m-%Y"))
     return (None if errors else day.isoformat()), errors, []
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from server.models import Holiday
@@ -47,7 +48,8 @@ def local_date(moment: datetime, timezone: str) -> date:
 
 
 async def holidays_between(start: date, end: date) -> set[date]:
-    return set(await Holiday.filter(date__gte=start, date__lte=end).values_list("date", flat=True))
+    days = await Holiday.filter(date__gte=start, date__lte=end).values_list("date", flat=True)
+    return set(cast(list[date], days))
 
 
 async def due_date(start: datetime, sla_days: int, timezone: str) -> date:

@@ -57,7 +57,10 @@ async def regions_payload(user: User) -> list[dict[str, Any]]:
 
 
 async def payload_for(user: User) -> tuple[dict[str, Any], str]:
-    body = {"permit_types": await permit_types_payload(), "regions": await regions_payload(user)}
+    body: dict[str, Any] = {
+        "permit_types": await permit_types_payload(),
+        "regions": await regions_payload(user),
+    }
     digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
     body["version"] = digest
     return body, digest

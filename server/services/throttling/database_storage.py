@@ -5,6 +5,7 @@ one upsert per hit."""
 from __future__ import annotations
 
 import time
+from typing import Any, cast
 
 from limits.aio.storage import Storage
 from tortoise import connections
@@ -43,7 +44,7 @@ class DatabaseStorage(Storage):
 
     @staticmethod
     def _conn() -> BaseDBAsyncClient:
-        return connections.get("default")
+        return cast(BaseDBAsyncClient, connections.get("default"))
 
     async def _rows(self, text: str, values: list[object]) -> list[dict[str, object]]:
         conn = self._conn()
@@ -52,7 +53,8 @@ class DatabaseStorage(Storage):
     async def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = time.time()
         rows = await self._rows(_INCR, [key[:200], amount, now + expiry, now, now])
-        return int(rows[0]["hits"])  # type: ignore[call-overload]
+        hits: Any = rows[0]["hits"]
+        return int(hits)
 
     async def get(self, key: str) -> int:
         rows = await self._rows(

@@ -17,8 +17,9 @@ from server.office.charts import ikm_bars
 from server.public import labels
 from server.services.citizen import feedback, skm
 from server.services.errors import NotFound, ServiceError
-from server.web.auth import CSRF_FIELD, check_csrf, require_staff
+from server.web.auth import require_staff
 from server.web.bodies import check_text
+from server.web.forms import staff_form
 from server.web.i18n import gettext as _
 from server.web.twin import NO_STORE, respond, twin_routes, wants_json
 
@@ -121,8 +122,7 @@ async def feedback_ticket(request: Request) -> Response:
 
 async def feedback_action(request: Request) -> Response:
     user = await require_staff(request, *OFFICE_ROLES)
-    form = await request.form(max_files=0, max_fields=10, max_part_size=16 * 1024)
-    await check_csrf(request, str(form.get(CSRF_FIELD, "")))
+    form = await staff_form(request, max_part_size=16 * 1024)
     action = request.path_params["action"]
     ticket_id = request.path_params["id"]
     try:

@@ -11,14 +11,13 @@ from starlette.responses import RedirectResponse, Response
 from server.office.inbox import OFFICE_ROLES
 from server.services.applications import conflicts
 from server.services.errors import ServiceError
-from server.web.auth import check_csrf, require_staff
+from server.web.auth import require_staff
 from server.web.bodies import check_text
-from server.web.errors import ApiError
+from server.web.forms import staff_form
 from server.web.i18n import gettext as _
 from server.web.twin import respond, twin_routes, wants_json
 
 UUID_RE = re.compile(r"[0-9a-fA-F-]{36}")
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "")
 
 
 def _application_filter(request: Request) -> str:
@@ -46,11 +45,7 @@ async def conflict_queue(request: Request) -> Response:
 
 async def resolve_conflict(request: Request) -> Response:
     user = await require_staff(request, *OFFICE_ROLES)
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type not in FORM_TYPES:
-        raise ApiError(415, "not_a_form", _("Send the form as application/x-www-form-urlencoded."))
-    form = await request.form(max_files=0, max_fields=10)
-    await check_csrf(request, str(form.get("csrf_token", "")))
+    form = await staff_form(request)
     choice = str(form.get("choice", ""))
     if choice not in conflicts.CHOICES:
         error = ServiceError(

@@ -10,13 +10,11 @@ from starlette.responses import RedirectResponse, Response
 from server.office.inbox import OFFICE_ROLES
 from server.services.applications import duplicate_queue
 from server.services.errors import ServiceError
-from server.web.auth import check_csrf, require_staff
+from server.web.auth import require_staff
 from server.web.bodies import check_text
-from server.web.errors import ApiError
+from server.web.forms import staff_form
 from server.web.i18n import gettext as _
 from server.web.twin import respond, twin_routes, wants_json
-
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "")
 
 
 async def _page(
@@ -42,11 +40,7 @@ async def duplicate_list(request: Request) -> Response:
 
 async def decide(request: Request) -> Response:
     user = await require_staff(request, *OFFICE_ROLES)
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type not in FORM_TYPES:
-        raise ApiError(415, "not_a_form", _("Send the form as application/x-www-form-urlencoded."))
-    form = await request.form(max_files=0, max_fields=10)
-    await check_csrf(request, str(form.get("csrf_token", "")))
+    form = await staff_form(request)
     decision = str(form.get("decision", ""))
     if decision not in duplicate_queue.DECISIONS:
         error = ServiceError(

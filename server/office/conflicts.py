@@ -8,6 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from server.models import User
 from server.office.inbox import OFFICE_ROLES
 from server.services.applications import conflicts
 from server.services.errors import ServiceError
@@ -26,12 +27,12 @@ def _application_filter(request: Request) -> str:
 
 
 async def _page(
-    request: Request, *, status: int = 200, error: ServiceError | None = None
+    request: Request, user: User, *, status: int = 200, error: ServiceError | None = None
 ) -> Response:
-    user = await require_staff(request, *OFFICE_ROLES)
+    application = _application_filter(request)
     data: dict[str, Any] = {
-        "groups": await conflicts.queue(user, _application_filter(request)),
-        "application": _application_filter(request),
+        "groups": await conflicts.queue(user, application),
+        "application": application,
         "error": None,
     }
     if error is not None:
@@ -40,7 +41,7 @@ async def _page(
 
 
 async def conflict_queue(request: Request) -> Response:
-    return await _page(request)
+    return await _page(request, await require_staff(request, *OFFICE_ROLES))
 
 
 async def resolve_conflict(request: Request) -> Response:
@@ -52,7 +53,7 @@ async def resolve_conflict(request: Request) -> Response:
             _("Choose the tablet's value, the office's value, or type a new one."),
             code="choice_required",
         )
-        return await _page(request, status=400, error=error)
+        return await _page(request, user, status=400, error=error)
     try:
         if choice == "value":
             typed = check_text(str(form.get("value", "")), "value", max_length=16_384)
@@ -60,9 +61,9 @@ async def resolve_conflict(request: Request) -> Response:
         else:
             await conflicts.resolve(user, request.path_params["conflict_id"], keep=choice)
     except ServiceError as exc:
-        return await _page(request, status=exc.status, error=exc)
+        return await _page(request, user, status=exc.status, error=exc)
     if wants_json(request):
-        return await _page(request)
+        return await _page(request, user)
     back = request.query_params.get("application", "")
     target = "/office/conflicts" + (f"?application={back}" if UUID_RE.fullmatch(back) else "")
     return RedirectResponse(target, status_code=303)

@@ -7,6 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from server.models import User
 from server.office.inbox import OFFICE_ROLES
 from server.services.applications import duplicate_queue
 from server.services.errors import ServiceError
@@ -18,9 +19,8 @@ from server.web.twin import respond, twin_routes, wants_json
 
 
 async def _page(
-    request: Request, *, status: int = 200, error: ServiceError | None = None
+    request: Request, user: User, *, status: int = 200, error: ServiceError | None = None
 ) -> Response:
-    user = await require_staff(request, *OFFICE_ROLES)
     application = check_text(
         request.query_params.get("application", ""), "application", max_length=36
     )
@@ -35,7 +35,7 @@ async def _page(
 
 
 async def duplicate_list(request: Request) -> Response:
-    return await _page(request)
+    return await _page(request, await require_staff(request, *OFFICE_ROLES))
 
 
 async def decide(request: Request) -> Response:
@@ -47,14 +47,14 @@ async def decide(request: Request) -> Response:
             _("Choose whether it is a duplicate (link) or not (dismiss)."),
             code="decision_required",
         )
-        return await _page(request, status=400, error=error)
+        return await _page(request, user, status=400, error=error)
     flag_id = request.path_params["flag_id"]
     try:
         await duplicate_queue.decide(user, flag_id, decision)
     except ServiceError as exc:
-        return await _page(request, status=exc.status, error=exc)
+        return await _page(request, user, status=exc.status, error=exc)
     if wants_json(request):
-        return await _page(request)
+        return await _page(request, user)
     return RedirectResponse("/office/duplicates", status_code=303)
 
 

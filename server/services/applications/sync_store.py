@@ -90,7 +90,7 @@ class TortoiseStore(Store):
         except IntegrityError as exc:
             raise StorageRefused(str(exc)) from exc
         except (OperationalError, DBConnectionError, OSError) as exc:
-            if _refused_data(exc):
+            if not is_transient_db_error(exc):
                 raise StorageRefused(str(exc)) from exc
             log.warning("sync write failed, answering retry: %s", exc)
             raise Transient() from exc
@@ -116,10 +116,6 @@ class TortoiseStore(Store):
             await sql.run(
                 "UPDATE sync_counter SET horizon = ? WHERE id = 1 AND horizon < ?", [upto, upto]
             )
-
-
-def _refused_data(exc: BaseException) -> bool:
-    return not is_transient_db_error(exc)
 
 
 async def _lock_counter(sql: Sql) -> dict[str, Any]:

@@ -18,10 +18,21 @@ export function isTimeZone(name) {
   }
 }
 
+// One formatter per zone and purpose, made once: building an Intl.DateTimeFormat costs far
+// more than using it, and each one holds an ICU object that the garbage collector must free
+// later (a list of 500 records used to build 500 of them per drawing).
+const formatters = new Map();
+function formatter(kind, timeZone, options) {
+  const id = `${kind} ${timeZone}`;
+  let f = formatters.get(id);
+  if (!f) formatters.set(id, (f = new Intl.DateTimeFormat(kind === "offset" ? "en" : "en-CA", { timeZone, ...options })));
+  return f;
+}
+
 /** "WITA" for Asia/Makassar; other zones by their UTC offset, e.g. "UTC+7". */
 export function zoneLabel(timeZone, at = new Date()) {
   if (LABELS[timeZone]) return LABELS[timeZone];
-  const part = new Intl.DateTimeFormat("en", { timeZone, timeZoneName: "shortOffset" })
+  const part = formatter("offset", timeZone, { timeZoneName: "shortOffset" })
     .formatToParts(at)
     .find((p) => p.type === "timeZoneName");
   return (part?.value || "UTC").replace("GMT", "UTC");
@@ -30,8 +41,7 @@ export function zoneLabel(timeZone, at = new Date()) {
 /** {date: "2026-12-03", time: "12.05"} for an instant, in the given zone. */
 export function localParts(instant, timeZone = DEFAULT_TIME_ZONE) {
   const parts = {};
-  const format = new Intl.DateTimeFormat("en-CA", {
-    timeZone,
+  const format = formatter("parts", timeZone, {
     year: "numeric",
     month: "2-digit",
     day: "2-digit",

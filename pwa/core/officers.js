@@ -4,7 +4,7 @@
 // wrong-secret counter that makes each further guess wait longer (kept here, so reloading
 // the app does not reset it). DOM-free; openDB/deleteDB are passed in.
 import { createVault, openVault, WrongSecret } from "./vault.js";
-import { openStore, SCHEMA } from "./store.js";
+import { committed, openStore, SCHEMA } from "./store.js";
 
 export const DIRECTORY_DB = "jemput-bola-officers";
 export const LEGACY_DB = "jemput-bola"; // the plain database of app versions before the lock
@@ -148,6 +148,6 @@ export async function sealLegacy(plainDb, store) {
     const os = tx.objectStore(name);
     rows[name].values.forEach((v, i) => os.put(v, SCHEMA[name].keyPath ? undefined : rows[name].keys[i]));
   }
-  await tx.done;
+  await committed(tx);
   return Object.fromEntries(names.map((n) => [n, rows[n].values.length]));
 }

@@ -4,17 +4,29 @@
 // IndexedDB transaction. (Web Crypto is asynchronous, and an IndexedDB transaction commits
 // as soon as it has no pending request, so sealing cannot happen inside one.)
 //
+// Stores marked `openOnDemand` in the schema (the outbox) are not read at unlock. Their
+// index fields (record ids: random UUIDs, nothing personal) are kept in clear in a
+// companion store `<store>_index`, written in the same IndexedDB transaction as the sealed
+// row, so counting a record's queued mutations needs neither reading nor decrypting them.
+// A row is read and opened the first time its value is asked for, and checked then: its
+// sealed value must carry the same index fields.
+//
 // It answers the part of idb's API the Store uses: get/put/getAll/count/getAllFromIndex,
 // transaction(...).objectStore(...).get/put/add/delete/getAll/clear/count/index().getAll,
-// tx.store, tx.done, tx.abort(). Write transactions run one after another, like
-// IndexedDB's readwrite transactions on overlapping stores.
+// tx.store, tx.done, tx.commit(), tx.abort(). Write transactions run one after another,
+// like IndexedDB's readwrite transactions on overlapping stores.
 //
 // Photo blobs live sealed in their own object store and are opened only when one photo is
 // asked for (db.get("photos", sha)); listings of photos carry no blob.
 import { openBytes, openJson, sealBytes, sealJson, Tampered } from "./vault.js";
 
+const VERSION = 2; // 2: the clear index stores of open-on-demand stores
 const BLOBS = "photo_blobs";
 const GONE = Symbol("deleted");
+const noop = () => {};
+
+/** The clear companion store of an open-on-demand store. */
+export const indexStoreOf = (store) => `${store}_index`;
 
 function compareKeys(a, b) {
   if (typeof a !== typeof b) return typeof a === "number" ? -1 : 1;
@@ -23,6 +35,8 @@ function compareKeys(a, b) {
 
 const copy = (v) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v)));
 const aadOf = (store, key) => `${store}/${JSON.stringify(key)}`;
+const inactive = () => Object.assign(new Error("transaction has finished"), { name: "TransactionInactiveError" });
+const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 function withoutBlob(value) {
   if (!value || typeof value !== "object" || !("blob" in value)) return value;
@@ -30,27 +44,51 @@ function withoutBlob(value) {
   return rest;
 }
 
+/** The index fields of a row, as kept in clear for an open-on-demand store. */
+function clearIndex(spec, value) {
+  return Object.fromEntries(Object.values(spec.indexes).map((field) => [field, value?.[field] ?? null]));
+}
+
+const sameIndex = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
 /**
  * Open (creating on first use) the partition `name` with `key`. `schema` maps each store to
- * {keyPath, indexes: {indexName: field}}. Rows that fail their integrity check are left out
- * and listed in `db.damaged`.
+ * {keyPath, indexes: {indexName: field}, openOnDemand}. Rows that fail their integrity check
+ * are left out and listed in `db.damaged` (rows of open-on-demand stores: when first read).
  */
 export async function openSealedDB(openDB, name, key, schema) {
   const names = Object.keys(schema);
-  const idb = await openDB(name, 1, {
+  const lazy = names.filter((s) => schema[s].openOnDemand);
+  const all = [...names, BLOBS, ...lazy.map(indexStoreOf)];
+  const idb = await openDB(name, VERSION, {
     upgrade(db) {
-      for (const s of [...names, BLOBS]) db.createObjectStore(s);
+      for (const s of all) if (!db.objectStoreNames.contains(s)) db.createObjectStore(s);
     },
   });
-  const tx = idb.transaction(names);
-  const raw = await Promise.all(
-    names.map(async (s) => [s, await tx.objectStore(s).getAllKeys(), await tx.objectStore(s).getAll()]),
-  );
-  await tx.done;
-  const memory = new Map();
+  const tx = idb.transaction([...names, ...lazy.map(indexStoreOf)]);
+  const read = (s) => Promise.all([tx.objectStore(s).getAllKeys(), tx.objectStore(s).getAll()]);
+  // Each store is opened as soon as it has been read, while the next ones are read.
   const damaged = [];
-  for (const [s, keys, values] of raw) {
-    const rows = new Map();
+  const opening = names.map(async (s) => {
+    if (schema[s].openOnDemand) {
+      const [[keys], [ixKeys, ixValues]] = await Promise.all([
+        Promise.all([tx.objectStore(s).getAllKeys()]),
+        read(indexStoreOf(s)),
+      ]);
+      const index = new Map(ixKeys.map((k, i) => [k, ixValues[i]]));
+      const closed = new Map();
+      const unindexed = [];
+      for (const k of keys) {
+        if (index.has(k)) closed.set(k, index.get(k));
+        else unindexed.push(k); // sealed before its store had a clear index: open it now
+      }
+      const rows = await openEach(s, unindexed, await Promise.all(unindexed.map((k) => tx.objectStore(s).get(k))));
+      return [s, rows, closed];
+    }
+    const [keys, values] = await read(s);
+    return [s, await openEach(s, keys, values), new Map()];
+  });
+  async function openEach(s, keys, values) {
     const opened = await Promise.all(
       values.map((sealed, i) =>
         openJson(key, sealed, aadOf(s, keys[i])).catch((err) => {
@@ -60,20 +98,27 @@ export async function openSealedDB(openDB, name, key, schema) {
         }),
       ),
     );
+    const rows = new Map();
     opened.forEach((v, i) => v !== GONE && rows.set(keys[i], v));
-    memory.set(s, rows);
+    return rows;
   }
-  return new SealedDB(idb, key, schema, memory, damaged);
+  const stores = await Promise.all(opening);
+  await tx.done;
+  const memory = new Map(stores.map(([s, rows]) => [s, rows]));
+  const closed = new Map(stores.map(([s, , later]) => [s, later]));
+  return new SealedDB(idb, key, schema, memory, closed, damaged);
 }
 
 export class SealedDB {
-  constructor(idb, key, schema, memory, damaged) {
+  constructor(idb, key, schema, memory, closed, damaged) {
     this.idb = idb;
     this.key = key;
     this.schema = schema;
-    this.memory = memory;
+    this.memory = memory; // store -> key -> opened value
+    this.closed = closed; // store -> key -> clear index fields of a row not yet opened
     this.damaged = damaged;
     this.chain = Promise.resolve();
+    this.damageListeners = new Set();
   }
 
   rows(store) {
@@ -82,21 +127,95 @@ export class SealedDB {
     return rows;
   }
 
+  /** Whether a row exists, opened or not (a row found damaged does not). */
+  has(store, key) {
+    return this.rows(store).has(key) || this.closed.get(store).has(key);
+  }
+
+  /** Every key of a store, opened or not, in IndexedDB's order. */
+  keys(store) {
+    return [...this.rows(store).keys(), ...this.closed.get(store).keys()].sort(compareKeys);
+  }
+
+  /** fn({store, key}) for each row found damaged after unlock (a queued mutation read later). */
+  onDamaged(fn) {
+    this.damageListeners.add(fn);
+    return () => this.damageListeners.delete(fn);
+  }
+
+  /**
+   * Read and open the rows among `keys` of `store` that are not open yet (one read
+   * transaction, decrypted in parallel). A row that fails its check, or whose sealed value
+   * does not carry its clear index fields, is dropped from memory and reported, never shown.
+   */
+  async openRows(store, keys) {
+    const later = this.closed.get(store);
+    const todo = keys.filter((k) => later.has(k));
+    if (!todo.length) return;
+    const spec = this.schema[store];
+    const key = this.key;
+    const tx = this.idb.transaction(store);
+    const sealed = await Promise.all(todo.map((k) => tx.objectStore(store).get(k)));
+    await Promise.all(
+      todo.map(async (k, i) => {
+        const ix = later.get(k);
+        let value;
+        try {
+          value = await openJson(key, sealed[i], aadOf(store, k));
+          if (!sameIndex(clearIndex(spec, value), ix)) throw new Tampered(aadOf(store, k));
+        } catch (err) {
+          if (!(err instanceof Tampered)) throw err;
+          value = GONE;
+        }
+        if (later.get(k) !== ix) return; // written or deleted meanwhile: that wins
+        later.delete(k);
+        if (value !== GONE) {
+          this.rows(store).set(k, value);
+          return;
+        }
+        const entry = { store, key: k };
+        this.damaged.push(entry);
+        for (const fn of this.damageListeners) fn(entry);
+      }),
+    );
+  }
+
+  /** Keys of not yet opened rows whose clear `index` field is `value`. */
+  closedByIndex(store, index, value) {
+    const field = this.schema[store].indexes[index];
+    return [...this.closed.get(store)].filter(([, ix]) => ix[field] === value).map(([k]) => k);
+  }
+
   // ---- reads of committed data (never wait for a writer) ------------------------
   async get(store, key) {
+    await this.openRows(store, [key]);
     const value = copy(this.rows(store).get(key));
     if (store === "photos" && value) value.blob = await this.openBlob(key, value.content_type);
     return value;
   }
   async getAll(store, _query = null, count) {
-    return sortedValues(this.rows(store), count);
+    const keys = this.keys(store);
+    const picked = count ? keys.slice(0, count) : keys;
+    await this.openRows(store, picked);
+    const rows = this.rows(store);
+    return picked.filter((k) => rows.has(k)).map((k) => copy(rows.get(k)));
   }
   async count(store) {
-    return this.rows(store).size;
+    return this.rows(store).size + this.closed.get(store).size;
   }
   async getAllFromIndex(store, index, value) {
+    await this.openRows(store, this.closedByIndex(store, index, value));
     const field = this.schema[store].indexes[index];
     return sortedValues(this.rows(store)).filter((v) => v[field] === value);
+  }
+  /** How many rows have each value of `index`; nothing is read or opened for it. */
+  async countByIndex(store, index) {
+    const field = this.schema[store].indexes[index];
+    const counts = new Map();
+    const bump = (v) => counts.set(v, (counts.get(v) || 0) + 1);
+    for (const v of this.rows(store).values()) bump(v[field]);
+    for (const ix of this.closed.get(store).values()) bump(ix[field]);
+    return counts;
   }
 
   async openBlob(sha, type) {
@@ -114,6 +233,7 @@ export class SealedDB {
   async put(store, value, key) {
     const tx = this.transaction(store, "readwrite");
     const k = await tx.store.put(value, key);
+    tx.commit();
     await tx.done;
     return k;
   }
@@ -121,22 +241,21 @@ export class SealedDB {
   transaction(stores, mode = "readonly") {
     const list = Array.isArray(stores) ? stores : [stores];
     if (mode !== "readwrite") return new ReadTx(this, list);
-    const previous = this.chain;
-    const tx = new WriteTx(this, list, previous);
-    this.chain = tx.done.catch(() => {});
+    const tx = new WriteTx(this, list, this.chain);
+    this.chain = tx.done.catch(noop);
     return tx;
   }
 
   /** Seal and store one transaction's changes in one IndexedDB transaction, then show them. */
   async commit(changes) {
-    const sealedPuts = [];
+    const sealing = [];
     for (const [store, change] of changes) {
       for (const [k, v] of change.rows) {
-        if (v !== GONE) sealedPuts.push(sealJson(this.key, v, aadOf(store, k)).then((s) => [store, k, s]));
+        if (v !== GONE) sealing.push(sealJson(this.key, v, aadOf(store, k)).then((s) => [store, k, s]));
       }
       for (const [sha, blob] of change.blobs) {
         if (blob !== GONE)
-          sealedPuts.push(
+          sealing.push(
             blob
               .arrayBuffer()
               .then((b) => sealBytes(this.key, new Uint8Array(b), aadOf(BLOBS, sha)))
@@ -144,24 +263,42 @@ export class SealedDB {
           );
       }
     }
-    const sealed = await Promise.all(sealedPuts);
-    const touched = new Set([...changes.keys()]);
-    if (touched.has("photos")) touched.add(BLOBS);
+    const sealed = await Promise.all(sealing);
+    const touched = new Set();
+    for (const store of changes.keys()) {
+      touched.add(store);
+      if (store === "photos") touched.add(BLOBS);
+      if (this.schema[store].openOnDemand) touched.add(indexStoreOf(store));
+    }
     const tx = this.idb.transaction([...touched], "readwrite");
+    const also = (store, fn) => {
+      fn(tx.objectStore(store));
+      if (this.schema[store].openOnDemand) fn(tx.objectStore(indexStoreOf(store)));
+    };
     for (const [store, change] of changes) {
       if (change.cleared) {
-        tx.objectStore(store).clear();
+        also(store, (os) => os.clear());
         if (store === "photos") tx.objectStore(BLOBS).clear();
       }
-      for (const [k, v] of change.rows) if (v === GONE) tx.objectStore(store).delete(k);
+      for (const [k, v] of change.rows) if (v === GONE) also(store, (os) => os.delete(k));
       for (const [sha, b] of change.blobs) if (b === GONE) tx.objectStore(BLOBS).delete(sha);
     }
-    for (const [store, k, s] of sealed) tx.objectStore(store).put(s, k);
+    for (const [store, k, s] of sealed) {
+      tx.objectStore(store).put(s, k);
+      const spec = this.schema[store];
+      if (spec?.openOnDemand) tx.objectStore(indexStoreOf(store)).put(clearIndex(spec, changes.get(store).rows.get(k)), k);
+    }
+    tx.commit?.();
     await tx.done;
     for (const [store, change] of changes) {
       const rows = this.rows(store);
-      if (change.cleared) rows.clear();
+      const later = this.closed.get(store);
+      if (change.cleared) {
+        rows.clear();
+        later.clear();
+      }
       for (const [k, v] of change.rows) {
+        later.delete(k);
         if (v === GONE) rows.delete(k);
         else rows.set(k, v);
       }
@@ -171,6 +308,8 @@ export class SealedDB {
   close() {
     this.idb.close();
     this.memory.clear();
+    this.closed.clear();
+    this.damageListeners.clear();
     this.key = null;
   }
 }
@@ -204,9 +343,16 @@ class ReadTx {
   get store() {
     return this.objectStore(this.stores[0]);
   }
+  commit() {}
   abort() {}
 }
 
+/**
+ * A read-write transaction on a copy-on-write view. Its requests run in order, once the
+ * write transactions before it have finished. It commits when its owner calls commit() and
+ * the requests asked for so far have run, or, like IndexedDB, once it has had no pending
+ * request for a whole task.
+ */
 class WriteTx {
   constructor(db, stores, previous) {
     this.db = db;
@@ -215,14 +361,29 @@ class WriteTx {
     this.failure = null;
     this.aborted = false;
     this.finished = false;
-    let release;
-    this.ready = previous.then(() => {
-      // like IndexedDB: with no request pending once the caller's code has run, it commits
-      setTimeout(() => release(), 0);
-    });
-    const autoCommit = new Promise((r) => (release = r));
-    this.done = autoCommit.then(() => this.finish());
-    this.done.catch(() => {}); // a caller that never awaits done must not raise an unhandled rejection
+    this.committing = false;
+    this.tail = previous; // settles when the last request asked for has run; never rejects
+    let ask;
+    const asked = new Promise((resolve) => (ask = resolve));
+    this.ask = ask;
+    this.done = this.settle(asked).then(() => this.finish());
+    this.done.catch(noop); // a caller that never awaits done must not raise an unhandled rejection
+  }
+
+  async settle(asked) {
+    for (;;) {
+      const tail = this.tail;
+      await tail;
+      if (!this.committing) await Promise.race([asked, nextTask()]);
+      if (tail === this.tail) return;
+    }
+  }
+
+  /** No more requests: commit once the ones asked for have run (IDBTransaction.commit()). */
+  commit() {
+    if (this.finished || this.committing) return;
+    this.committing = true;
+    this.ask();
   }
 
   change(store) {
@@ -240,6 +401,13 @@ class WriteTx {
     return this.db.rows(store).get(k);
   }
 
+  exists(store, k) {
+    const c = this.changes.get(store);
+    if (c?.rows.has(k)) return c.rows.get(k) !== GONE;
+    if (c?.cleared) return false;
+    return this.db.has(store, k);
+  }
+
   all(store) {
     const c = this.changes.get(store);
     const merged = new Map(c?.cleared ? [] : this.db.rows(store));
@@ -250,19 +418,41 @@ class WriteTx {
     return merged;
   }
 
-  /** Run one request once the transactions before this one have finished. */
-  request(fn) {
-    const p = this.ready.then(() => {
-      if (this.finished) throw Object.assign(new Error("transaction has finished"), { name: "TransactionInactiveError" });
+  keyCount(store) {
+    const c = this.changes.get(store);
+    const keys = new Set(c?.cleared ? [] : this.db.keys(store));
+    for (const [k, v] of c?.rows || []) {
+      if (v === GONE) keys.delete(k);
+      else keys.add(k);
+    }
+    return keys.size;
+  }
+
+  /**
+   * Run one request after the ones asked for before it. `opens()` names rows not yet
+   * opened that it reads ([store, keys]); they are opened first.
+   */
+  request(fn, opens = null) {
+    if (this.finished || this.committing) {
+      const refused = Promise.reject(inactive());
+      refused.catch(noop);
+      return refused;
+    }
+    const run = async () => {
+      if (this.finished) throw inactive();
       if (this.aborted) throw Object.assign(new Error("transaction was aborted"), { name: "AbortError" });
       try {
+        const wanted = opens?.();
+        if (wanted?.[1].length) await this.db.openRows(...wanted);
         return fn();
       } catch (err) {
         this.failure ??= err;
         throw err;
       }
-    });
-    p.catch(() => {});
+    };
+    const p = this.tail.then(run);
+    this.tail = p.then(noop, noop);
+    p.catch(noop);
     return p;
   }
 
@@ -273,17 +463,18 @@ class WriteTx {
     const write = (value, key, mustBeNew) => {
       const k = keyOf(value, key);
       if (k === undefined || k === null) throw Object.assign(new Error(`${name}: no key`), { name: "DataError" });
-      if (mustBeNew && this.current(name, k) !== undefined)
+      if (mustBeNew && this.exists(name, k))
         throw Object.assign(new Error(`${name}: key ${k} exists`), { name: "ConstraintError" });
       const c = this.change(name);
       if (name === "photos" && value?.blob) c.blobs.set(k, asBlob(value.blob, value.content_type));
       c.rows.set(k, copy(withoutBlob(value)));
       return k;
     };
+    const unopened = () => [name, [...this.db.closed.get(name).keys()]];
     return {
-      get: (k) => this.request(() => copy(this.current(name, k))),
-      getAll: () => this.request(() => sortedValues(this.all(name))),
-      count: () => this.request(() => this.all(name).size),
+      get: (k) => this.request(() => copy(this.current(name, k)), () => [name, [k]]),
+      getAll: () => this.request(() => sortedValues(this.all(name)), unopened),
+      count: () => this.request(() => this.keyCount(name)),
       put: (value, key) => this.request(() => write(value, key, false)),
       add: (value, key) => this.request(() => write(value, key, true)),
       delete: (k) =>
@@ -301,7 +492,10 @@ class WriteTx {
         }),
       index: (i) => ({
         getAll: (v) =>
-          this.request(() => sortedValues(this.all(name)).filter((row) => row[spec.indexes[i]] === v)),
+          this.request(
+            () => sortedValues(this.all(name)).filter((row) => row[spec.indexes[i]] === v),
+            () => [name, this.db.closedByIndex(name, i, v)],
+          ),
       }),
     };
   }
@@ -312,6 +506,7 @@ class WriteTx {
 
   abort() {
     this.aborted = true;
+    this.commit();
   }
 
   async finish() {

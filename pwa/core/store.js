@@ -13,7 +13,9 @@ export const SCHEMA = {
   meta: { keyPath: null, indexes: {} },
   reference: { keyPath: null, indexes: {} },
   forms: { keyPath: "key", indexes: {} },
-  outbox: { keyPath: "id", indexes: { record_id: "record_id" } },
+  // openOnDemand (sealed partitions only): rows stay sealed until read, their index fields
+  // kept in clear beside the ciphertext; only for indexes on non-personal values (record ids)
+  outbox: { keyPath: "id", indexes: { record_id: "record_id" }, openOnDemand: true },
   records: { keyPath: "id", indexes: { tracking_code: "tracking_code" } },
   photos: { keyPath: "sha256", indexes: { record_id: "record_id" } },
   conflicts: { keyPath: "id", indexes: { record_id: "record_id" } },
@@ -49,6 +51,11 @@ export class Store {
     return this.db.damaged || [];
   }
 
+  /** fn({store, key}) for a damaged row found later (a queued mutation is opened when read). */
+  onDamaged(fn) {
+    return this.db.onDamaged ? this.db.onDamaged(fn) : () => {};
+  }
+
   // ---- meta and reference data -------------------------------------------------
   getMeta(key) {
     return this.db.get("meta", key);
@@ -66,7 +73,7 @@ export class Store {
     for (const pt of ref.permit_types || []) {
       for (const form of formsOf(pt)) tx.objectStore("forms").put(form);
     }
-    await tx.done;
+    await committed(tx);
   }
   getReference(key) {
     return this.db.get("reference", key);
@@ -90,6 +97,13 @@ export class Store {
   }
   countPending() {
     return this.db.count("outbox");
+  }
+  /** Queued mutations per record id (a sealed partition counts without opening them). */
+  async pendingCounts() {
+    if (this.db.countByIndex) return this.db.countByIndex("outbox", "record_id");
+    const counts = new Map();
+    for (const m of await this.db.getAll("outbox")) counts.set(m.record_id, (counts.get(m.record_id) || 0) + 1);
+    return counts;
   }
 
   /** Save a draft (device only: nothing is queued for the server). */
@@ -278,7 +292,7 @@ export class Store {
     let next = expected;
     for (const m of all) await outbox.add({ ...m, id: next++ });
     await tx.objectStore("meta").put(next, "next_mutation_id");
-    await tx.done;
+    await committed(tx);
     return all.length;
   }
 
@@ -379,14 +393,14 @@ export class Store {
     const tx = this.db.transaction("photos", "readwrite");
     const p = await tx.store.get(sha256);
     if (p) await tx.store.put({ ...p, uploaded: true, uploaded_at: this.now().toISOString() });
-    await tx.done;
+    await committed(tx);
   }
   /** The server refused this file for good; it stays on the device, shown on its record. */
   async markUploadFailed(sha256, reason) {
     const tx = this.db.transaction("photos", "readwrite");
     const p = await tx.store.get(sha256);
     if (p) await tx.store.put({ ...p, upload_error: reason, upload_failed_at: this.now().toISOString() });
-    await tx.done;
+    await committed(tx);
   }
 
   /** Photos whose record (accepted) and attach_file the server has acknowledged, not yet uploaded. */
@@ -413,9 +427,10 @@ export class Store {
 
   // ---- summaries, export, wipe ---------------------------------------------------
   async summary() {
-    const [records, outbox, photos, conflicts] = await Promise.all([
+    const [records, pend, outboxCount, photos, conflicts] = await Promise.all([
       this.allRecords(),
-      this.db.getAll("outbox"),
+      this.pendingCounts(),
+      this.countPending(),
       this.db.getAll("photos"),
       this.allConflicts(),
     ]);
@@ -424,7 +439,6 @@ export class Store {
       for (const x of list) m.set(x[key], (m.get(x[key]) || 0) + 1);
       return m;
     };
-    const pend = by(outbox, "record_id");
     const ups = by(
       photos.filter((p) => !p.uploaded && !p.upload_error && p.record_id),
       "record_id",
@@ -441,7 +455,7 @@ export class Store {
       conflicts.filter((c) => c.status !== "resolved"),
       "record_id",
     );
-    return { records, pending: pend, uploads: ups, refused, conflicts: conf, outboxCount: outbox.length };
+    return { records, pending: pend, uploads: ups, refused, conflicts: conf, outboxCount };
   }
 
   /** Everything not yet acknowledged by the server, for a last-resort file export. */
@@ -487,8 +501,21 @@ async function atomically(tx, fn) {
     await tx.done.catch(() => {});
     throw err;
   }
-  await tx.done;
+  await committed(tx);
   return result;
+}
+
+/**
+ * Commit now (IndexedDB's commit(), and the sealed partition's) rather than when the
+ * browser notices no request is left, and wait for it.
+ */
+export function committed(tx) {
+  try {
+    tx.commit?.();
+  } catch {
+    // already committing on its own
+  }
+  return tx.done;
 }
 
 /** ISO time with the device's UTC offset, e.g. 2026-03-01T09:15:00+08:00. */

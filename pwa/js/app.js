@@ -77,6 +77,8 @@ async function unlocked() {
   const store = await getStore();
   const damaged = store.damaged.length;
   if (damaged) toast(t("lock.damaged", { n: damaged }), { kind: "error", ms: 15000 });
+  // queued mutations are opened when first read (by a sync): say so if one fails its check then
+  store.onDamaged(() => toast(t("lock.damaged", { n: 1 }), { kind: "error", ms: 15000 }));
   if (await store.getMeta("token")) {
     storageInfo(true).catch(() => {});
     startSync();

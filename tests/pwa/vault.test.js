@@ -273,3 +273,133 @@ test("a plain database from before the lock moves into a sealed partition whole"
   store.db.close();
   officers.close();
 });
+
+test("queued mutations are counted from their clear index at unlock and opened only when read", async () => {
+  const name = `lazy-${++n}`;
+  const key = (await createVault("284716", FAST)).key;
+  const store = await openStore(openDB, { name, deleteDB, key });
+  const [a, b] = [application(), application()];
+  await store.submitNew(a);
+  await store.submitNew(b);
+  store.db.close();
+
+  const reopened = await openStore(openDB, { name, deleteDB, key });
+  const sealed = reopened.db;
+  assert.equal(sealed.rows("outbox").size, 0, "no queued mutation was read or opened at unlock");
+  assert.equal(sealed.closed.get("outbox").size, 4);
+  const summary = await reopened.summary();
+  assert.deepEqual([summary.pending.get(a.id), summary.pending.get(b.id), summary.outboxCount], [2, 2, 4]);
+  assert.equal(sealed.rows("outbox").size, 0, "the list's counts open nothing");
+
+  const mine = await reopened.pendingFor(a.id);
+  assert.deepEqual(
+    mine.map((m) => [m.id, m.name, m.args.fields?.nik]),
+    [
+      [1, "create_application", NIK],
+      [2, "submit_application", undefined],
+    ],
+  );
+  assert.equal(sealed.rows("outbox").size, 2, "only that record's mutations were opened");
+
+  // a write transaction reads rows not opened yet, in order, before it commits
+  await reopened.ackPush({ results: [{ id: 3, status: "applied" }], last_mutation_id: 1 });
+  assert.deepEqual(
+    (await reopened.pendingMutations()).map((m) => m.id),
+    [2, 4],
+  );
+  assert.equal(await reopened.renumberFrom(10), 2);
+  reopened.db.close();
+
+  const again = await openStore(openDB, { name, deleteDB, key });
+  assert.deepEqual(
+    (await again.pendingMutations()).map((m) => [m.id, m.record_id]),
+    [
+      [10, a.id],
+      [11, b.id],
+    ],
+  );
+  assert.equal(await again.getMeta("next_mutation_id"), 12);
+  again.db.close();
+});
+
+test("a queued mutation altered or re-indexed at rest is refused when read, and reported", async () => {
+  const name = `lazy-tamper-${++n}`;
+  const key = (await createVault("284716", FAST)).key;
+  const store = await openStore(openDB, { name, deleteDB, key });
+  const [a, b] = [application(), application()];
+  await store.submitNew(a);
+  await store.submitNew(b);
+  store.db.close();
+
+  const raw = await openDB(name);
+  const sealed1 = await raw.get("outbox", 1);
+  sealed1.ct[3] ^= 0x01; // a's create_application: altered ciphertext
+  await raw.put("outbox", sealed1, 1);
+  await raw.put("outbox_index", { record_id: a.id }, 3); // b's create_application listed under a
+  raw.close();
+
+  const reopened = await openStore(openDB, { name, deleteDB, key });
+  const seen = [];
+  reopened.onDamaged((d) => seen.push(d.key));
+  assert.equal((await reopened.summary()).pending.get(a.id), 3, "before reading, the clear index is all there is");
+  assert.deepEqual(
+    (await reopened.pendingFor(a.id)).map((m) => m.id),
+    [2],
+    "neither the altered row nor the moved one is shown",
+  );
+  assert.deepEqual(seen.sort(), [1, 3]);
+  assert.deepEqual(
+    reopened.damaged.map((d) => [d.store, d.key]).sort(),
+    [
+      ["outbox", 1],
+      ["outbox", 3],
+    ],
+  );
+  assert.deepEqual(
+    (await reopened.pendingMutations()).map((m) => m.id),
+    [2, 4],
+  );
+  reopened.db.close();
+});
+
+test("queued mutations sealed before the clear index existed are opened at unlock", async () => {
+  const name = `unindexed-${++n}`;
+  const key = (await createVault("284716", FAST)).key;
+  const store = await openStore(openDB, { name, deleteDB, key });
+  const rec = application();
+  await store.submitNew(rec);
+  store.db.close();
+  const raw = await openDB(name);
+  await raw.clear("outbox_index"); // as a partition sealed by the first version left it
+  raw.close();
+
+  const reopened = await openStore(openDB, { name, deleteDB, key });
+  assert.equal(reopened.db.rows("outbox").size, 2, "opened at unlock, since there is no clear index to count from");
+  assert.equal((await reopened.summary()).pending.get(rec.id), 2);
+  await reopened.enqueue(rec.id, "cancel_application", { record_id: rec.id, reason: "x" });
+  reopened.db.close();
+  const raw2 = await openDB(name);
+  assert.deepEqual(await raw2.getAllKeys("outbox_index"), [3], "rows written from now on are indexed");
+  raw2.close();
+});
+
+test("a write transaction commits when asked, refuses later requests, and otherwise commits on its own", async () => {
+  const name = `commit-${++n}`;
+  const key = (await createVault("284716", FAST)).key;
+  const store = await openStore(openDB, { name, deleteDB, key });
+  const tx = store.db.transaction("meta", "readwrite");
+  tx.objectStore("meta").put("one", "a");
+  tx.commit();
+  await assert.rejects(tx.objectStore("meta").put("two", "b"), { name: "TransactionInactiveError" });
+  await tx.done;
+  const auto = store.db.transaction("meta", "readwrite");
+  await auto.objectStore("meta").put("three", "c");
+  await auto.done; // no commit(): it commits once a task passes with no request
+  store.db.close();
+  const reopened = await openStore(openDB, { name, deleteDB, key });
+  assert.deepEqual(
+    [await reopened.getMeta("a"), await reopened.getMeta("b"), await reopened.getMeta("c")],
+    ["one", undefined, "three"],
+  );
+  reopened.db.close();
+});

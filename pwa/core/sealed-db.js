@@ -66,7 +66,13 @@ export async function openSealedDB(openDB, name, key, schema) {
     },
   });
   const tx = idb.transaction([...names, ...lazy.map(indexStoreOf)]);
-  const read = (s) => Promise.all([tx.objectStore(s).getAllKeys(), tx.objectStore(s).getAll()]);
+  // keys and values in one request where the browser has getAllRecords() (Chromium 141+)
+  const read = async (s) => {
+    const os = tx.objectStore(s);
+    if (!os.getAllRecords) return Promise.all([os.getAllKeys(), os.getAll()]);
+    const records = await os.getAllRecords();
+    return [records.map((r) => r.primaryKey), records.map((r) => r.value)];
+  };
   // Each store is opened as soon as it has been read, while the next ones are read.
   const damaged = [];
   const opening = names.map(async (s) => {

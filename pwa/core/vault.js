@@ -135,7 +135,14 @@ export function sealJson(key, value, aad) {
 }
 
 export async function openJson(key, sealed, aad) {
-  return JSON.parse(dec.decode(await openBytes(key, sealed, aad)));
+  if (!sealed || !sealed.iv || !sealed.ct) throw new Tampered(aad);
+  let pt;
+  try {
+    pt = await subtle().decrypt({ name: "AES-GCM", iv: sealed.iv, additionalData: enc.encode(aad) }, key, sealed.ct);
+  } catch {
+    throw new Tampered(aad);
+  }
+  return JSON.parse(dec.decode(pt));
 }
 
 /** Time one key derivation with the given cost (for the settings screen and the benchmark). */

@@ -44,6 +44,7 @@ SORTS = ("newest", "oldest", "updated", "due")
 # (soonest first, so the overdue ones lead), then the rest (no clock yet, decided, cancelled)
 # longest waiting first. Its cursor names the segment it stopped in.
 OPEN_SEGMENT, REST_SEGMENT = "open", "rest"
+OPEN_CLOCKS = (RUNNING, PAUSED)
 FLAGS = ("overdue", "conflict", "duplicate", "files_missing")
 PARAMETERS = frozenset(
     {"status", "permit_type", "region", "officer", "from", "to", "q", "sort", "cursor", "limit"}
@@ -341,13 +342,18 @@ async def _due_page(
     """The due sort: open clocks by (sla_due, id), then the rest by (submitted_at, id). A page
     may end in the first segment and continue in the second; the cursor says where."""
     limit, cursor = filters.limit, filters.cursor
-    open_clock = Q(sla_state__in=(RUNNING, PAUSED), sla_due__isnull=False)
+    open_clock = Q(sla_state__in=OPEN_CLOCKS, sla_due__isnull=False)
     apps: list[Application] = []
     if cursor is None or cursor.segment == OPEN_SEGMENT:
-        first = query.filter(open_clock)
-        if cursor is not None:
-            first = _after(first, "sla_due", cursor)
-        apps = await first.order_by("sla_due", "id").limit(limit + 1)
+        # One query per clock state, merged here: "sla_state = ? ORDER BY sla_due" walks the
+        # (sla_state, sla_due) index in order and stops after a page; "IN (...)" would sort
+        # every open clock of the office first.
+        for state in OPEN_CLOCKS:
+            first = query.filter(sla_state=state, sla_due__isnull=False)
+            if cursor is not None:
+                first = _after(first, "sla_due", cursor)
+            apps += await first.order_by("sla_due", "id").limit(limit + 1)
+        apps = sorted(apps, key=lambda a: (a.sla_due, a.id))[: limit + 1]
         if len(apps) > limit:
             last = apps[limit - 1]
             return apps[:limit], encode_cursor(last.sla_due, last.id, OPEN_SEGMENT)  # type: ignore[arg-type]

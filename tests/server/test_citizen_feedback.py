@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from server.models import Application, Feedback, MutationResult, Role, SurveyResponse
 from server.services.applications import sync_service
@@ -88,6 +89,35 @@ async def test_bad_feedback_is_refused_and_nothing_is_stored(client, db, setting
         assert answer.status_code == 400, case
         assert "Periksa isian yang ditandai" in answer.text
     assert await Feedback.all().count() == 0
+
+
+async def test_an_oversized_body_is_413_with_a_message_and_stores_nothing(client, db, settings):
+    """The body is capped before it is parsed, whether or not it declares its length; an
+    honest worst case (2,000 four-byte characters, percent-encoded) still gets through."""
+    nonce = await form_nonce(client, "/umpan-balik")
+    token = aged_form_token(settings, nonce)
+    body = urlencode({**complaint(message="x" * 40_000), "form_token": token}).encode()
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    declared = await client.post("/umpan-balik", content=body, headers=form)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(body), 4096):
+            yield body[start : start + 4096]
+
+    streamed = await client.post("/umpan-balik", content=chunks(), headers=form)
+    for answer in (declared, streamed):
+        assert answer.status_code == 413
+        assert "pesan paling banyak 2.000 karakter" in answer.text  # Indonesian by default
+    assert "content-length" not in streamed.request.headers
+    assert await Feedback.all().count() == 0
+    english = await client.post("/umpan-balik?lang=en", content=body, headers=form)
+    assert "a message may hold at most 2,000 characters" in english.text
+    not_a_form = await client.post("/umpan-balik", json={"kind": "saran"})
+    assert not_a_form.status_code == 415 and await Feedback.all().count() == 0
+    widest = complaint(message="\U0001f600" * 2000)
+    honest = await client.post("/umpan-balik", data={**widest, "form_token": token})
+    assert honest.status_code == 303, honest.text[-1500:]
+    assert await Feedback.all().count() == 1
 
 
 async def test_a_flood_from_one_address_gets_429(client, db, settings):

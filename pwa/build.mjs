@@ -47,9 +47,11 @@ const result = await build({
   target: ["chrome100"],
   legalComments: "none",
   metafile: true,
-  logLevel: "error",
+  logLevel: "warning",
   plugins: [vendorFromNodeModules],
 });
+// A warning (e.g. a duplicate key in an object literal) is a bug in the sources: stop.
+if (result.warnings.length) throw new Error(`esbuild: ${result.warnings.length} warning(s), see above`);
 
 const outputs = Object.keys(result.metafile.outputs).map((p) => relative(PWA, join(ROOT, p)));
 const assets = ASSET_DIRS.flatMap((d) => filesUnder(join(PWA, d))).map((p) => relative(PWA, p));

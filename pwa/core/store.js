@@ -370,7 +370,7 @@ export class Store {
   // ---- photos --------------------------------------------------------------------
   async putPhoto(photo) {
     const existing = await this.db.get("photos", photo.sha256);
-    await this.db.put("photos", { uploaded: false, ...existing, ...photo, uploaded: existing?.uploaded ?? false });
+    await this.db.put("photos", { ...existing, ...photo, uploaded: existing?.uploaded ?? false });
   }
   getPhoto(sha256) {
     return this.db.get("photos", sha256);

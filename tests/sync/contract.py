@@ -593,6 +593,6 @@ def survey(n: int, survey_id: str) -> dict[str, Any]:
             "age": 41,
             "sex": "L",
             "education": "s1",
-            "occupation": "wirausaha",
+            "occupation": "petani_nelayan",  # the longest choice
         },
     }

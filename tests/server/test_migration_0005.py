@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 
 from tests.conftest import ROOT, is_postgres
-from tests.server.migration_0005 import CODE, TOKEN
+from tests.server.migration_0005 import TOKEN
 
 
 def _scratch_database(tmp_path: Path) -> tuple[str, str | None]:

@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from server.uploads import protocol as tp
 from server.uploads.checks import check_file
 from server.uploads.config import (
+    Admit,
     Authenticate,
     BeforeCreate,
     Limits,
@@ -59,6 +60,7 @@ class TusEndpoints:
         before_create: BeforeCreate | None = None,
         prefix: str = "/api/uploads",
         on_present: OnPresent | None = None,
+        admit: Admit | None = None,
     ) -> None:
         self.storage = storage
         self.locks = locks
@@ -68,6 +70,7 @@ class TusEndpoints:
         self.before_create = before_create
         self.prefix = prefix.rstrip("/")
         self.on_present = on_present
+        self.admit = admit
 
     # -- plumbing --------------------------------------------------------------------------
     def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -195,6 +198,8 @@ class TusEndpoints:
                 await self.storage.discard_upload(sha)
                 info = None
             if info is None:
+                if self.admit is not None:  # a new upload; a resume is never refused here
+                    await self.admit(principal, metadata, length)
                 info = UploadInfo(sha, length, metadata, now, now + self.limits.expire_seconds)
                 await self.storage.save_upload(info, new=True)
             offset = await self.storage.upload_offset(sha)

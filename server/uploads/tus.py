@@ -210,6 +210,27 @@ class TusEndpoints:
                 offset = await self._receive(request, info, 0, checksum)
             return await self._after_write(principal, info, offset, 201, location)
 
+    # -- GET <prefix>/<sha256>/state (not tus) ----------------------------------------------
+    async def state(self, request: Request) -> Response:
+        """Whether this server holds the file or a live part of it, as JSON that is 200 for
+        every answer: a client asks first, then resumes (HEAD) what is present and creates
+        (POST) what is not, so the usual answer for a new photo is no 404 in its console.
+        ``present`` is what a HEAD would answer 200 for; ``stored`` says the file is whole."""
+        try:
+            sha = request.path_params.get("sha256", "")
+            if not tp.SHA256_RE.match(sha):
+                raise UploadError(
+                    400, "bad_sha256", "The address must end in a SHA-256: 64 lowercase hex digits."
+                )
+            await self.authenticate(request)
+            stored = await self.storage.get_blob(sha) is not None
+            info = None if stored else await self.storage.get_upload(sha)
+            live = info is not None and info.expires > time.time()
+        except UploadError as error:
+            return self._error(error, "GET")
+        body = {"present": stored or live, "stored": stored}
+        return JSONResponse(body, headers=self._headers())
+
     # -- HEAD ------------------------------------------------------------------------------
     async def _head(self, request: Request) -> Response:
         sha = self._sha(request)

@@ -277,6 +277,22 @@ async def tus_resource(request: Request) -> Response:
 
 @operation(
     "GET",
+    summary="Whether the server holds this file or a live part of it (asked before tus)",
+    security=[*DEVICE, *STAFF],
+    parameters=[SHA_PARAM],
+    responses={
+        "200": ok("{present, stored}: present means resume with HEAD, else create with POST"),
+        "400": error("the address is not a SHA-256"),
+        "401": error("no device token or staff session"),
+    },
+)
+async def upload_state(request: Request) -> Response:
+    """GET /api/uploads/<sha256>/state: the field app's "does the server have it" probe."""
+    return await component(request).state(request)
+
+
+@operation(
+    "GET",
     summary="A file to staff who may see its application",
     security=STAFF,
     parameters=[
@@ -407,6 +423,7 @@ routes = [
     Route(
         PREFIX + "/{sha256}", tus_resource, methods=["OPTIONS", "HEAD", "PATCH", "DELETE", "POST"]
     ),
+    Route(PREFIX + "/{sha256}/state", upload_state, methods=["GET"]),
     Route(PREFIX + "/{sha256}/content", serve_file, methods=["GET", "HEAD"]),
 ]
 

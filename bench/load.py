@@ -34,11 +34,11 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import SECRET, application, more_tablets, prepare, run, settings_for  # noqa: E402
+from bench._common import BENCH_ENV, SECRET, application, more_tablets, prepare, run, settings_for  # noqa: E402
 from server import db  # noqa: E402
 from server.models import Role  # noqa: E402
 from server.services.accounts import users  # noqa: E402
-from tests.conftest import start_server, stop_server  # noqa: E402
+from tests.conftest import live_staff_cookie, start_server, stop_server  # noqa: E402
 from tests.reliability.field_client import photo  # noqa: E402
 from tests.uploads.harness import encode_metadata  # noqa: E402
 
@@ -172,12 +172,15 @@ async def staff_cookie_setup(settings) -> None:  # type: ignore[no-untyped-def]
     await db.close_db()
 
 
-def staff_cookie(url: str) -> str:
-    response = httpx.post(
-        url + "/login", data={"username": "kantor_beban", "password": STAFF_PASSWORD}
-    )
-    assert response.status_code == 303, response.text
-    return response.headers["set-cookie"].split(";")[0]
+async def staff_cookie(settings, url: str) -> str:  # type: ignore[no-untyped-def]
+    """Signs in as a real browser would: the sign-in form's token, then the second factor a
+    supervisor must give (tests.conftest.live_staff_cookie)."""
+    await db.init_db(settings)
+    try:
+        async with httpx.AsyncClient(base_url=url) as http:
+            return await live_staff_cookie(http, "kantor_beban", STAFF_PASSWORD)
+    finally:
+        await db.close_db()
 
 
 def soak(url: str, pid: int, settings, tokens: list[str], rate: float, minutes: float) -> None:  # type: ignore[no-untyped-def]
@@ -251,10 +254,10 @@ def main() -> None:
         token = run(prepare(settings))
         tokens = [token, *run(enrol(settings, TABLETS - 1))]
         run(staff_cookie_setup(settings))
-        server = start_server(settings)
+        server = start_server(settings, extra_env=BENCH_ENV)
         try:
             pid = server.process.pid
-            cookie = staff_cookie(server.url)
+            cookie = run(staff_cookie(settings, server.url))
             best: dict[str, float] = {}
             for name, (call, staff) in calls(tokens).items():
                 headers = {"Cookie": cookie} if staff else {}

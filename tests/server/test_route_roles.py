@@ -240,6 +240,11 @@ EXPECTED: dict[tuple[str, str], Row] = {
         request=csrf_header(headers={**PATCH_HEADERS, "X-HTTP-Method-Override": "PATCH"}),
         state_changing=True,
     ),
+    ("GET", "/api/uploads/{sha256}/state"): Row(
+        # The field app's probe before tus: the same callers as HEAD, 200 for "not here".
+        {ANON: 401, DEVICE: 200, **dict.fromkeys(STAFF, 200)},
+        url=f"/api/uploads/{SHA}/state",
+    ),
     ("GET", "/api/uploads/{sha256}/content"): Row(
         # Staff only; an unknown file is 404 whoever asks (no hint whether it exists).
         staff_api(*ALL_STAFF, ok=404),

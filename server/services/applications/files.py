@@ -211,11 +211,12 @@ async def may_see_application(user: User, application: Any) -> bool:
 # The photo as taken keeps its EXIF (camera, time, GPS of where it was taken): evidence a
 # supervisor may need about a field visit. Everyone else sees the re-encoded copies, which
 # carry no metadata.
-ORIGINAL_IMAGE_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
+ORIGINAL_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 
-def may_see_original_image(user: User) -> bool:
-    return user.role in ORIGINAL_IMAGE_ROLES
+def may_see_original(user: User) -> bool:
+    """The file as uploaded: a photo's EXIF (GPS, camera), a PDF's author and software."""
+    return user.role in ORIGINAL_ROLES
 
 
 async def record_view(user: User, sha256: str, variant: str) -> None:

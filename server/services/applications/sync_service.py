@@ -79,6 +79,7 @@ def engine() -> Sync:
                 "survey": skm.write_effects,
             },
             after_status_moves=_refresh_sla,
+            claim_readers={"survey": skm.surveys_of},
         )
         _engine = Sync(store, forms=form_catalog, region_of=form_catalog.region_of)
     return _engine

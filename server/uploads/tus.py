@@ -79,6 +79,8 @@ class TusEndpoints:
         return headers
 
     def _error(self, error: UploadError, method: str) -> Response:
+        """``method`` is the HTTP method on the wire: a POST standing in for a HEAD
+        (X-HTTP-Method-Override) may carry the error's body, a real HEAD may not."""
         headers = self._headers(error.headers)
         if method == "HEAD":
             return Response(status_code=error.status, headers=headers)
@@ -86,6 +88,7 @@ class TusEndpoints:
         return JSONResponse(body, status_code=error.status, headers=headers)
 
     async def _run(self, request: Request, method: str) -> Response:
+        """``method`` is the tus method (an override's); errors are shaped for the wire's."""
         try:
             if method != "OPTIONS" and request.headers.get("tus-resumable") != tp.TUS_VERSION:
                 raise UploadError(
@@ -103,7 +106,7 @@ class TusEndpoints:
             }[method]
             return await handler(request)
         except UploadError as error:
-            return self._error(error, method)
+            return self._error(error, request.method)
 
     async def collection(self, request: Request) -> Response:
         return await self._run(request, request.method)

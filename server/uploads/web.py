@@ -193,6 +193,8 @@ TUS_ERRORS = {
     "423": error("another request is writing this upload"),
     "460": error("checksum or content hash mismatch"),
 }
+DIGITS = {"type": "string", "pattern": "^[0-9]{1,15}$"}  # an offset
+LENGTH = {"type": "string", "pattern": "^[1-9][0-9]{0,14}$"}  # no empty files
 SHA_PARAM = {"name": "sha256", "in": "path", "required": True, "schema": SHA256}
 OCTETS = {"content": {"application/offset+octet-stream": {"schema": {"type": "string"}}}}
 
@@ -204,7 +206,7 @@ OCTETS = {"content": {"application/offset+octet-stream": {"schema": {"type": "st
     security=[*DEVICE, *STAFF],
     parameters=[
         *TUS_HEADERS,
-        {"name": "Upload-Length", "in": "header", "required": True, "schema": {"type": "string"}},
+        {"name": "Upload-Length", "in": "header", "required": True, "schema": LENGTH},
         {"name": "Upload-Metadata", "in": "header", "required": True, "schema": {"type": "string"}},
     ],
     requestBody={"required": False, **OCTETS},
@@ -216,9 +218,9 @@ async def tus_collection(request: Request) -> Response:
 
 @operation(
     "OPTIONS",
-    summary="tus capabilities",
+    summary="tus capabilities (the server's, whatever the address names)",
     security=[],
-    parameters=[SHA_PARAM],
+    parameters=[{"name": "sha256", "in": "path", "required": True, "schema": {"type": "string"}}],
     responses={"204": ok("tus")},
 )
 @operation(
@@ -235,7 +237,7 @@ async def tus_collection(request: Request) -> Response:
     parameters=[
         SHA_PARAM,
         *TUS_HEADERS,
-        {"name": "Upload-Offset", "in": "header", "required": True, "schema": {"type": "string"}},
+        {"name": "Upload-Offset", "in": "header", "required": True, "schema": DIGITS},
     ],
     requestBody={"required": True, **OCTETS},
     responses={"204": ok("appended"), **TUS_ERRORS},
@@ -262,7 +264,12 @@ async def tus_collection(request: Request) -> Response:
         },
     ],
     requestBody={"required": False, **OCTETS},
-    responses={"200": ok("as HEAD"), "204": ok("as PATCH or DELETE"), **TUS_ERRORS},
+    responses={
+        "200": ok("as HEAD"),
+        "204": ok("as PATCH or DELETE"),
+        "405": error("no, or another, X-HTTP-Method-Override"),
+        **TUS_ERRORS,
+    },
 )
 async def tus_resource(request: Request) -> Response:
     return await component(request).resource(request)

@@ -278,6 +278,29 @@ def test_expired_upload_is_gone_then_cleaned_then_restartable(tmp_path) -> None:
         assert not lock.exists()
 
 
+def test_non_ascii_digits_in_length_and_offset_are_400_not_500(live: Live) -> None:
+    """str.isdigit() says yes to "²" and "٣" (a header byte 0xB2 reads as "²"); int() does
+    not. Found while making the OpenAPI document and the server agree."""
+    data = photo_bytes()
+    for value in (b"\xb2", "١٢".encode()):
+        r = live.http.post(
+            "/api/uploads/",
+            headers=[
+                (b"Upload-Length", value),
+                (b"Upload-Metadata", encode_metadata(metadata(data)).encode()),
+            ],
+        )
+        assert (r.status_code, r.json()["error"]) == (400, "bad_header"), r.text
+    assert create(live, data).status_code == 201
+    r = live.http.patch(
+        f"/api/uploads/{sha256(data)}",
+        content=data,
+        headers=[(b"Upload-Offset", b"\xb2"), (b"Content-Type", OCTETS.encode())],
+    )
+    assert (r.status_code, r.json()["error"]) == (400, "bad_header"), r.text
+    assert patch(live, sha256(data), 0, data).status_code == 204
+
+
 def test_state_says_absent_partial_and_stored_with_200_and_present_when_head_would(
     live: Live,
 ) -> None:

@@ -161,6 +161,7 @@ ADMIN_CHANGES = {
     "/admin/regions/import": ("/admin/regions/import", 400),
     "/admin/permit-types": ("/admin/permit-types", 400),
     "/admin/permit-types/{code}/forms": ("/admin/permit-types/no-such-permit/forms", 400),
+    "/admin/permit-types/{code}/sla": ("/admin/permit-types/no-such-permit/sla", 404),
 }
 
 # (method, route path) → Row. HEAD follows GET and is not listed separately.

@@ -176,7 +176,7 @@ class Device:
         assert self.page
         return await self.page.evaluate(
             """async (name) => {
-                const db = await import(new URL('/app/dist/app.js', location.href).href);
+                const db = globalThis.jemputBola;  // the page's own modules (pwa/build.mjs)
                 const store = await db.getStore();
                 const rows = await store.db.getAll(name);
                 const full = name === 'photos'
@@ -190,7 +190,7 @@ class Device:
         assert self.page
         return await self.page.evaluate(
             """async (key) => {
-                const db = await import(new URL('/app/dist/app.js', location.href).href);
+                const db = globalThis.jemputBola;  // the page's own modules (pwa/build.mjs)
                 return (await db.getStore()).getMeta(key);
               }""",
             key,

@@ -145,7 +145,7 @@ async def test_interrupted_sync_resumes_without_duplicates(
 async def client_id(page) -> str:  # type: ignore[no-untyped-def]
     return await page.evaluate(
         """async () => {
-            const db = await import(new URL('/app/dist/app.js', location.href).href);
+            const db = globalThis.jemputBola;  // the page's own modules (pwa/build.mjs)
             return (await db.getStore()).getMeta('client_id');
           }"""
     )

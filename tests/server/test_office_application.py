@@ -259,9 +259,11 @@ async def test_issue_with_a_permit_pdf_that_staff_can_open(
     app = await Application.get(id=app_id)
     assert app.status == "terbit" and app.issued_reference == "SIUP-001"
     page = await client.get(f"/office/applications/{app_id}")
-    assert f"/api/uploads/{app.permit_file_sha256}/content" in page.text
-    # What staff open is the permit without the author, software and dates it was made with.
-    served = await client.get(f"/api/uploads/{app.permit_file_sha256}/content")
+    link = page.text.split('id="permit-pdf" href="')[1].split('"')[0]
+    assert link == f"/api/uploads/{app.permit_file_sha256}/content"
+    # What the page's link opens, for the verifier who issued it: the permit without the
+    # author, software and dates it was made with.
+    served = await client.get(link)
     assert served.status_code == 200 and served.headers["content-type"] == "application/pdf"
     assert (
         pdf_leaks(PDF, "Petugas Penerbit") and pdf_leaks(served.content, "Petugas Penerbit") == []

@@ -7,9 +7,10 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
-# The field app's bundle and service-worker list (pwa/build.mjs), rebuilt when a source changes.
+# The field app's page (bundle inline) and service-worker list (pwa/build.mjs), rebuilt when a
+# source or the page template changes.
 BUNDLE := pwa/dist/shell.json
-PWA_SOURCES := $(shell find pwa/js pwa/core pwa/css pwa/i18n pwa/icons -type f) pwa/build.mjs pwa/vendor.json
+PWA_SOURCES := $(shell find pwa/js pwa/core pwa/css pwa/i18n pwa/icons -type f) pwa/build.mjs pwa/vendor.json pwa/index.html
 
 .PHONY: setup run test test-fast lint format bench migrations lock clean
 

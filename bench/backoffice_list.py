@@ -58,6 +58,7 @@ STATUSES = (
 )
 PERMITS = ["nib-umk", "nib-umk", "sku", "spp-irt", "halal-self-declare"]
 LIST_QUERY = "status=diterima&sort=newest"
+DUE_QUERY = "sort=due"  # every status, open SLA clocks first by due date
 COLUMNS = (
     "id, owner_user_id, created_by_client, permit_type, form_version, tracking_code, "
     "status_token_hash, status, data, corrections, files, region_code, captured_at, "
@@ -202,6 +203,13 @@ def full_page(response: httpx.Response) -> None:
         assert response.text.count('<tr data-id="') == 50
 
 
+def due_page(response: httpx.Response) -> None:
+    body = response.json()
+    assert len(body["applications"]) == 50 and body["next"], body.get("error")
+    dues = [a["sla"]["due"] for a in body["applications"]]
+    assert all(dues) and dues == sorted(dues), dues
+
+
 @dataclass
 class Side:
     client: httpx.Client
@@ -221,14 +229,16 @@ def open_side(stack: ExitStack, database_url: str | None, total: int, tag: str) 
     return Side(client, {"cookie": seeded["cookie"]}, seeded["sample"])
 
 
-def interleaved(small: Side, large: Side, path: str) -> tuple[float, float, float]:
+def interleaved(
+    small: Side, large: Side, path: str, check: Any = full_page
+) -> tuple[float, float, float]:
     """The same request to both servers in turn, so load from other work hits both alike;
     returns both medians and the median of the per-pair ratios."""
     pairs = []
     for attempt in range(REQUESTS + WARM_UP):
         pair = (
-            once(small.client, path, small.headers, full_page),
-            once(large.client, path, large.headers, full_page),
+            once(small.client, path, small.headers, check),
+            once(large.client, path, large.headers, check),
         )
         if attempt >= WARM_UP:
             pairs.append(pair)
@@ -245,6 +255,7 @@ def report(name: str, database_url: str | None) -> float:
         large = open_side(stack, database_url, 100_000, "large")
         html = interleaved(small, large, f"/office/?{LIST_QUERY}")
         json = interleaved(small, large, f"/office.json?{LIST_QUERY}")
+        due = interleaved(small, large, f"/office.json?{DUE_QUERY}", due_page)
         page = f"/office.json?{LIST_QUERY}"
         for _ in range(19):  # page 20, reached by following the keyset cursor
             page = large.client.get(page, headers=large.headers).json()["next"]
@@ -261,6 +272,9 @@ def report(name: str, database_url: str | None) -> float:
     print(f"json_ms_large: {json[1]:.1f}")
     print(f"page20_ms_large: {deep:.1f}")
     print(f"detail_ms_large: {detail:.1f}")
+    print(f"due_json_ms_small: {due[0]:.1f}  ({DUE_QUERY})")
+    print(f"due_json_ms_large: {due[1]:.1f}")
+    print(f"due_growth: {due[2]:.2f}")
     print(f"json_growth: {json[2]:.2f}")
     print(f"list_growth: {html[2]:.2f}")
     return html[2]

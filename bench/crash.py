@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import more_tablets, prepare, run, settings_for  # noqa: E402
+from bench._common import BENCH_ENV, more_tablets, prepare, run, settings_for  # noqa: E402
 from server import db  # noqa: E402
 from tests.conftest import LiveServer, free_port, start_server, stop_server  # noqa: E402
 from tests.reliability.crash import crash_rounds  # noqa: E402
@@ -39,7 +39,7 @@ def main() -> None:
         token = run(prepare(settings))
 
         def start(port: int) -> LiveServer:
-            return start_server(settings, port=port)
+            return start_server(settings, port=port, extra_env=BENCH_ENV)
 
         def stop(server: LiveServer) -> None:
             if server.process.poll() is None:

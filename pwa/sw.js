@@ -1,7 +1,8 @@
 // Service worker: precaches the app shell (an explicit allowlist: never API data, photos
 // or status pages), serves it offline, and waits for the officer's "Perbarui" before a new
 // version takes over. The server fills in VERSION with a hash of the shell files and SHELL
-// with the list pwa/build.mjs wrote (the bundle, styles, strings, icons).
+// with the list pwa/build.mjs wrote (the page with its inline bundle, other languages'
+// strings, icons, the libraries loaded on demand).
 const VERSION = "__SHELL_VERSION__";
 const PREFIX = "jb-shell-";
 const CACHE = `${PREFIX}${VERSION}`;
@@ -38,8 +39,8 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(req.url);
   if (url.origin !== scope.origin || !url.pathname.startsWith(scope.pathname)) return;
   if (req.mode === "navigate") {
-    // Every page of the app is index.html (routes live in the hash).
-    event.respondWith(fromCache(new URL("index.html", scope).href).then((r) => r || fetch(req)));
+    // Every page of the app is the one page at the scope, "./" (routes live in the hash).
+    event.respondWith(fromCache(scope.href).then((r) => r || fetch(req)));
     return;
   }
   const clean = url.origin + url.pathname;

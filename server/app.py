@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from server import db
-from server.services.applications import statuses, sync_service
+from server.services.applications import scope, statuses, sync_service
 from server.services.citizen import feedback
 from server.services.throttling.limiter import Limiter
 from server.settings import Settings
@@ -87,7 +87,9 @@ def build_templates(settings: Settings) -> Jinja2Templates:
 
 
 def staff_context(request: Request) -> dict[str, object]:
-    return {"staff": request.state._state.get("staff_session")}
+    session = request.state._state.get("staff_session")
+    no_area = session is not None and scope.lacks_area(session.user)
+    return {"staff": session, "no_area": no_area}
 
 
 async def redirect_to_login(request: Request, exc: Exception) -> Response:

@@ -145,7 +145,7 @@ async def cmd_regions(args: argparse.Namespace, settings: Settings) -> int:
     print(f"read {len(rows)} regions from {args.directory}")
 
     def progress(done: int, total: int) -> None:
-        print(f"\r  inserting {done}/{total}", end="", flush=True)
+        print(f"\r  importing {done}/{total}", end="", flush=True)
 
     async with database(settings):
         result = await regions.import_rows(rows, progress=progress)

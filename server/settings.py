@@ -35,6 +35,9 @@ class Settings:
     production: bool = False
     max_upload_bytes: int = 10 * 1024 * 1024
     max_application_bytes: int = 60 * 1024 * 1024
+    # Per officer per day (office time zone), over all their tablets; 0 = no limit.
+    upload_daily_files: int = 1000
+    upload_daily_bytes: int = 2 * 1024 * 1024 * 1024
     sync_max_batch: int = 100
     sync_max_body_bytes: int = 2 * 1024 * 1024
     session_hours: int = 12
@@ -125,6 +128,12 @@ class Settings:
             production=production,
             max_upload_bytes=_int(env, "MAX_UPLOAD_BYTES", cls.max_upload_bytes),
             max_application_bytes=_int(env, "MAX_APPLICATION_BYTES", cls.max_application_bytes),
+            upload_daily_files=_int(
+                env, "UPLOAD_DAILY_FILES", cls.upload_daily_files, zero_is_off=True
+            ),
+            upload_daily_bytes=_int(
+                env, "UPLOAD_DAILY_BYTES", cls.upload_daily_bytes, zero_is_off=True
+            ),
             sync_max_batch=_int(env, "SYNC_MAX_BATCH", cls.sync_max_batch),
             sync_max_body_bytes=_int(env, "SYNC_MAX_BODY_BYTES", cls.sync_max_body_bytes),
             upload_locks=upload_locks,
@@ -168,7 +177,7 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{name}={raw!r} must be 1/0, true/false, yes/no or on/off")
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+def _int(env: Mapping[str, str], name: str, default: int, *, zero_is_off: bool = False) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -176,8 +185,11 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         value = int(raw)
     except ValueError as exc:
         raise SettingsError(f"{name}={raw!r} must be a whole number") from exc
+    if value == 0 and zero_is_off:
+        return 0
     if value <= 0:
-        raise SettingsError(f"{name}={raw!r} must be greater than zero")
+        more = " (0 turns it off)" if zero_is_off else ""
+        raise SettingsError(f"{name}={raw!r} must be greater than zero{more}")
     return value
 
 

@@ -193,7 +193,19 @@ def parse_survey(args: Any) -> SurveyArgs:
 
 
 def apply_survey(ctx: Context, args: SurveyArgs) -> None:
+    """One survey per service event: the same survey sent again (under a new mutation id)
+    changes nothing; another survey for a service already rated, from this tablet, another
+    one or the citizen's phone, is refused so the tablet can say so."""
     record = ctx.record(args.record_id)
+    holder = ctx.holder("survey", record.id)
+    if holder == args.survey_id:
+        return
+    if holder is not None:
+        raise Rejected(
+            "already_rated",
+            "This service has already been rated; one survey per service event, the first "
+            "answer counts.",
+        )
     if record.status not in SURVEY_STATUSES:
         raise Rejected(
             "survey_not_open",
@@ -208,6 +220,7 @@ def apply_survey(ctx: Context, args: SurveyArgs) -> None:
             "answered_at": ctx.now,
             **args.values,
         },
+        claim=record.id,
     )
 
 
@@ -222,4 +235,5 @@ SURVEY = MutationSpec(
     parse=parse_survey,
     apply=apply_survey,
     record_ids=lambda args: [args.record_id],
+    claims=lambda args: [("survey", args.record_id)],
 )

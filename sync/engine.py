@@ -157,6 +157,7 @@ class Sync:
         ids: set[str] = set()
         codes: set[str] = set()
         blobs: set[str] = set()
+        claims: set[tuple[str, str]] = set()
         for m in fresh:
             args, error = self._parse(m)
             parsed.append((m, args, error))
@@ -166,9 +167,11 @@ class Sync:
                 ids.update(spec.record_ids(args))
                 codes.update(spec.tracking_codes(args))
                 blobs.update(spec.blobs(args))
+                claims.update(spec.claims(args))
         found, taken = await tx.lookup(ids, codes) if ids or codes else ({}, {})
         view: dict[str, Record | None] = dict(found)
         known = await tx.known_blobs(blobs) if blobs else set()
+        held = await tx.claims(claims) if claims else {}
         out: list[tuple[Mutation, dict[str, Any]]] = []
         for m, args, error in parsed:
             result: dict[str, Any] = {"id": m.id, "status": "applied"}
@@ -189,6 +192,7 @@ class Sync:
                     self.region_of,
                     self.forms,
                     known,
+                    held,
                 )
                 try:
                     spec.apply(ctx, args)

@@ -94,6 +94,14 @@ class _MemoryWrite(WriteTx):
     async def known_blobs(self, sha256s: Iterable[str]) -> set[str]:
         return set(sha256s) & self.store.blobs
 
+    async def claims(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        wanted = set(keys)
+        return {
+            (e.kind, e.claim): str(e.data["id"])
+            for e in self.state.effects
+            if e.claim is not None and (e.kind, e.claim) in wanted
+        }
+
     async def conflict(self, conflict_id: str) -> Conflict | None:
         found = self.state.conflicts.get(conflict_id)
         return found.clone() if found else None

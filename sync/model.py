@@ -187,10 +187,13 @@ class StoredResult:
 class Effect:
     """A write a registered mutation asks for outside the application record (feedback, survey…).
 
-    Stores persist effects through handlers registered per ``kind``."""
+    Stores persist effects through handlers registered per ``kind``. ``claim`` is a key that
+    at most one effect of its kind may ever hold (the application a survey rates); the store
+    reports who holds a claim (``WriteTx.claims``) so a second one is refused, not dropped."""
 
     kind: str
     data: dict[str, Any]
+    claim: str | None = None
 
 
 @dataclass

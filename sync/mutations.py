@@ -24,6 +24,7 @@ class MutationSpec:
     record_ids: Callable[[Any], Iterable[str]] = lambda args: ()
     tracking_codes: Callable[[Any], Iterable[str]] = lambda args: ()
     blobs: Callable[[Any], Iterable[str]] = lambda args: ()
+    claims: Callable[[Any], Iterable[tuple[str, str]]] = lambda args: ()  # (kind, key)
 
 
 class Registry:
@@ -63,6 +64,7 @@ class Context:
     region_of: Callable[[Record], str]
     forms: FormRules = field(default_factory=AnyForm)
     known_blobs: set[str] = field(default_factory=set)
+    held: dict[tuple[str, str], str] = field(default_factory=dict)  # claim -> holder id
     _saved: dict[str, Record] = field(default_factory=dict)
     _created: set[str] = field(default_factory=set)
     _conflicts: list[Conflict] = field(default_factory=list)
@@ -131,8 +133,15 @@ class Context:
         record.status = to_status
         self.save(record)
 
-    def effect(self, kind: str, data: dict[str, Any]) -> None:
-        self._effects.append(Effect(kind, data))
+    def effect(self, kind: str, data: dict[str, Any], claim: str | None = None) -> None:
+        self._effects.append(Effect(kind, data, claim))
+
+    def holder(self, kind: str, key: str) -> str | None:
+        """The id of the effect (stored, or staged earlier in this push) holding a claim."""
+        for staged in self._effects:
+            if staged.kind == kind and staged.claim == key:
+                return str(staged.data["id"])
+        return self.held.get((kind, key))
 
     def commit(self, batch: Batch) -> list[Conflict]:
         for record_id, record in self._saved.items():
@@ -149,6 +158,9 @@ class Context:
             batch.new_conflict_ids.add(item.id)
         batch.status_changes.extend(self._moves)
         batch.effects.extend(self._effects)
+        for effect in self._effects:
+            if effect.claim is not None:
+                self.held[(effect.kind, effect.claim)] = str(effect.data["id"])
         return self._conflicts
 
 

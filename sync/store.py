@@ -46,6 +46,11 @@ class WriteTx(ABC):
         """Which of these files have fully arrived in the file store."""
 
     @abstractmethod
+    async def claims(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """Which of these (effect kind, claim) pairs stored effects hold, and the id of the
+        effect holding each (e.g. the survey already answered for an application)."""
+
+    @abstractmethod
     async def conflict(self, conflict_id: str) -> Conflict | None: ...
 
     @abstractmethod

@@ -94,9 +94,20 @@ async def truncate_all() -> None:
 
 @pytest.fixture
 async def db(migrated: Settings) -> AsyncIterator[Settings]:
-    """A clean database for one test (tables emptied afterwards)."""
+    """A clean database and media folder for one test (emptied afterwards)."""
     yield migrated
     await truncate_all()
+    # Files are stored by content hash: a photo left by an earlier test would make the next
+    # upload of the same bytes complete at its first HEAD, and what a test sees would depend
+    # on which tests ran before it.
+    empty_folder(migrated.media_dir)
+
+
+def empty_folder(folder: Path) -> None:
+    """Delete every file below `folder` but keep the folders: a running server made them."""
+    for path in folder.rglob("*"):
+        if not path.is_dir():
+            path.unlink(missing_ok=True)
 
 
 @pytest.fixture

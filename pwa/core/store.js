@@ -190,6 +190,35 @@ export class Store {
     });
   }
 
+  /**
+   * Feedback a citizen gave the officer about this application (core/citizen.js builds the
+   * arguments). The ticket is kept on the record (sealed like it) so the officer can show
+   * its code; only its id, code, token, kind and time, not the message.
+   */
+  recordFeedback(recordId, args) {
+    return this.mutate(recordId, (cur, enqueue) => {
+      if (!cur) throw new Error("unknown record");
+      enqueue("submit_feedback", args);
+      const ticket = {
+        id: args.feedback_id,
+        ticket_code: args.ticket_code,
+        ticket_token: args.ticket_token,
+        kind: args.kind,
+        at: this.now().toISOString(),
+      };
+      return { ...cur, feedback: [...(cur.feedback || []), ticket] };
+    });
+  }
+
+  /** The citizen's SKM answers for this application (one survey per service event). */
+  recordSurvey(recordId, args) {
+    return this.mutate(recordId, (cur, enqueue) => {
+      if (!cur) throw new Error("unknown record");
+      enqueue("submit_survey", args);
+      return { ...cur, survey: { id: args.survey_id, at: this.now().toISOString() } };
+    });
+  }
+
   cancel(recordId, reason) {
     return this.mutate(recordId, (cur, enqueue) => {
       enqueue("cancel_application", { record_id: recordId, reason });
@@ -230,6 +259,13 @@ export class Store {
         }
         if (r.status === "rejected" && r.reason === "not_found" && redo.has(m.record_id)) {
           redo.get(m.record_id).later.push(m);
+          continue;
+        }
+        if (CITIZEN_MUTATIONS.has(m.name)) {
+          // The citizen's feedback or survey: a refusal is noted on it, not on the application.
+          if (r.status === "rejected") {
+            await records.put(markCitizenRejection(rec, m, r, this.now().toISOString()));
+          }
           continue;
         }
         // after a refused create, the record's later mutations are "not_found": keep the cause
@@ -384,7 +420,7 @@ export class Store {
   // ---- photos --------------------------------------------------------------------
   async putPhoto(photo) {
     const existing = await this.db.get("photos", photo.sha256);
-    await this.db.put("photos", { uploaded: false, ...existing, ...photo, uploaded: existing?.uploaded ?? false });
+    await this.db.put("photos", { ...existing, ...photo, uploaded: existing?.uploaded ?? false });
   }
   getPhoto(sha256) {
     return this.db.get("photos", sha256);
@@ -485,6 +521,17 @@ export class Store {
     this.db.close();
     if (this.deleteDB) await this.deleteDB(this.name);
   }
+}
+
+const CITIZEN_MUTATIONS = new Set(["submit_feedback", "submit_survey"]);
+
+function markCitizenRejection(rec, m, r, at) {
+  const rejected = { reason: r.reason || "rejected", message: r.message || "", at };
+  if (m.name === "submit_survey") {
+    return rec.survey?.id === m.args.survey_id ? { ...rec, survey: { ...rec.survey, rejected } } : rec;
+  }
+  const feedback = (rec.feedback || []).map((f) => (f.id === m.args.feedback_id ? { ...f, rejected } : f));
+  return { ...rec, feedback };
 }
 
 /** Run fn inside tx; any error aborts the whole transaction, so nothing is half-written. */

@@ -28,8 +28,19 @@ export async function getJson(path, { etag } = {}) {
   const headers = { Accept: "application/json", ...(await authHeaders()) };
   if (etag) headers["If-None-Match"] = etag;
   const res = await fetch(path, { headers, credentials: "omit", cache: "no-store" });
-  const body = res.status === 304 ? null : await res.json().catch(() => ({}));
+  // A 304 has an empty body, but it is read all the same: a body left unread is cancelled
+  // later, and Chromium lists the request as aborted (net::ERR_ABORTED).
+  const text = await res.text().catch(() => "");
+  const body = res.status === 304 ? null : parseJson(text);
   return { status: res.status, headers: res.headers, body };
+}
+
+function parseJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return {};
+  }
 }
 
 export async function enroll(username, password, deviceName) {

@@ -15,6 +15,7 @@ const ROUTES = [
   [/^#\/edit\/([^/]+)$/, () => import("./ui/form.js")],
   [/^#\/r\/([^/]+)$/, () => import("./ui/record.js")],
   [/^#\/receipt\/([^/]+)$/, () => import("./ui/receipt.js")],
+  [/^#\/(?:feedback|survey)\/([^/]+)$/, () => import("./ui/citizen.js")],
   [/^#\/settings$/, () => import("./ui/settings.js")],
   [/^#\/new$/, () => import("./ui/list.js")],
   [/^#?\/?$/, () => import("./ui/list.js")],

@@ -1,12 +1,19 @@
 import { DEFAULT_TIME_ZONE, isTimeZone, localParts, todayIn, zoneLabel } from "../core/clock.js";
 
-// Strings live in /app/i18n/<lang>.json (precached). t("key", {n: 3}) fills {n}.
+// Strings live in /app/i18n/<lang>.json (the built page carries the Indonesian ones in a
+// <script type="application/json" id="strings-id"> block; the others are precached).
+// t("key", {n: 3}) fills {n}.
 let strings = {};
 let fallback = {};
 export let lang = "id";
 
+function inPage(code) {
+  const block = globalThis.document?.getElementById(`strings-${code}`);
+  return block ? JSON.parse(block.textContent) : null;
+}
+
 export async function loadStrings(code) {
-  const get = async (c) => (await fetch(new URL(`../i18n/${c}.json`, import.meta.url))).json();
+  const get = async (c) => inPage(c) ?? (await fetch(new URL(`../i18n/${c}.json`, import.meta.url))).json();
   fallback = await get("id");
   strings = code === "id" ? fallback : await get(code).catch(() => fallback);
   lang = code;

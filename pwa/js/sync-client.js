@@ -34,14 +34,32 @@ function loadTus() {
   return tusPromise;
 }
 
+/**
+ * Does the server hold this file, or a live part of it? A JSON answer that is 200 either
+ * way, so the usual "not yet" for a new photo logs no failed request (a tus HEAD would be a
+ * 404). Any other answer: assume it may, and let tus ask with HEAD.
+ */
+async function serverHas(sha256, headers) {
+  try {
+    const res = await fetch(`/api/uploads/${sha256}/state`, { headers, cache: "no-store" });
+    const body = await res.json().catch(() => ({})); // read whole: never left to be aborted
+    if (res.status === 200) return body.present === true;
+  } catch {
+    // offline or cut: tus's own requests will fail and retry the same way
+  }
+  return true;
+}
+
 /** Upload one stored photo with tus; resolves when the server has every byte. */
 async function uploadOne(tus, photo, headers, onProgress) {
+  // The resource is named by the hash: a file the server holds (whole or in part) is
+  // resumed there with HEAD, which sends only what is missing (nothing, if it is whole).
+  const resource = `/api/uploads/${photo.sha256}`;
+  const present = await serverHas(photo.sha256, headers);
   await new Promise((resolve, reject) => {
     const upload = new tus.Upload(photo.blob, {
       endpoint: "/api/uploads/",
-      // The resource is named by the hash, so an interrupted or already-finished upload
-      // resumes (or completes at once) instead of starting a second copy.
-      uploadUrl: `/api/uploads/${photo.sha256}`,
+      uploadUrl: present ? resource : null,
       headers,
       metadata: {
         sha256: photo.sha256,
@@ -55,7 +73,11 @@ async function uploadOne(tus, photo, headers, onProgress) {
       retryDelays: [0, 1000, 3000, 5000],
       onShouldRetry: (err) => {
         const status = err?.originalResponse?.getStatus?.();
-        return !(status && status >= 400 && status < 500 && status !== 409 && status !== 423);
+        const retry = !(status && status >= 400 && status < 500 && status !== 409 && status !== 423);
+        // A create cut off before its answer may have left the bytes on the server: the
+        // retry asks there (HEAD) instead of sending a second copy.
+        if (retry) upload.options.uploadUrl = resource;
+        return retry;
       },
       onProgress: (sent, total) => onProgress(sent, total),
       onError: reject,

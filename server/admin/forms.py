@@ -10,10 +10,18 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from server.admin.common import admin_form, answer_error, done, file_or_text, require_admin
+from server.admin.common import (
+    admin_form,
+    answer_error,
+    done,
+    file_or_text,
+    require_admin,
+    text,
+    texts,
+)
 from server.models import User
 from server.services.errors import ServiceError
-from server.services.forms import versions
+from server.services.forms import permit_sla, versions
 from server.web.errors import ApiError
 from server.web.i18n import current_language
 from server.web.i18n import gettext as _
@@ -72,6 +80,7 @@ async def permit_data(request: Request, user: User) -> dict[str, Any]:
             "sla_days": permit.sla_days,
             "active": permit.active,
         },
+        "sla": permit_sla.settings_of(permit),
         "versions": [{"version": f.version, "created_at": f.created_at.isoformat()} for f in forms],
         "shown": shown.version if shown else None,
         "preview": versions.preview(shown.definition, current_language.get()) if shown else [],
@@ -101,9 +110,30 @@ async def add_version(request: Request) -> Response:
     )
 
 
+async def set_sla(request: Request) -> Response:
+    actor, form = await admin_form(request)
+    code = request.path_params["code"]
+    change = permit_sla.SlaChange(
+        days=text(form, "sla_days", max_length=20),
+        start=texts(form, "start"),
+        pause=texts(form, "pause"),
+    )
+    try:
+        permit = await permit_sla.set_sla(
+            code, change, timezone=request.app.state.settings.timezone, actor=actor
+        )
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        return await answer_error(request, actor, exc, "admin_permit_type.html", permit_data)
+    now = {k: v for k, v in permit_sla.settings_of(permit).items() if k != "history"}
+    return done(request, f"/admin/permit-types/{code}", {"sla": now})
+
+
 routes = [
     *twin_routes("/admin/permit-types", permit_types_page, name="admin_permit_types"),
     *twin_routes("/admin/permit-types", create_permit_type, methods=["POST"]),
     *twin_routes("/admin/permit-types/{code}", permit_type_page, name="admin_permit_type"),
     *twin_routes("/admin/permit-types/{code}/forms", add_version, methods=["POST"]),
+    *twin_routes("/admin/permit-types/{code}/sla", set_sla, methods=["POST"]),
 ]

@@ -134,9 +134,9 @@ async def import_regions(request: Request) -> Response:
     try:
         data, name = await file_or_text(form, "file", "csv")
         rows = region_jobs.read_upload(data, name)
+        job = region_jobs.start(rows, name, actor=actor)
     except ServiceError as exc:
         return await answer_error(request, actor, exc, "admin_regions.html", regions_data)
-    job = region_jobs.start(rows, name, actor=actor)
     return done(request, f"/admin/regions/jobs/{job.id}", {"job": job.as_dict()})
 
 

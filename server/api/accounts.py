@@ -60,6 +60,7 @@ def field_app_json(request: Request) -> dict[str, object]:
     ),
     responses={
         "201": ok("enrolled: `token` is shown once", {"type": "object"}),
+        "400": error("login_failed: wrong username or password (unknown users alike)"),
         "403": error("this account may not enrol a tablet"),
         "413": error("body too large"),
         "415": error("not application/json"),

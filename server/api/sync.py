@@ -23,6 +23,8 @@ from sync.engine import MISSING
 from sync.errors import SyncError, Transient
 
 RESOLVERS = (Role.VERIFIER, Role.SUPERVISOR, Role.ADMIN)
+# ISO 8601 with an offset, in the years 1 to 9999 once in UTC (sync/validate.py::timestamp)
+TIMESTAMP = {"type": ["string", "null"], "format": "date-time", "maxLength": 40}
 
 
 async def _body(request: Request, limit: int) -> Any:
@@ -55,19 +57,22 @@ def _error(exc: SyncError) -> Response:
             "properties": {
                 "protocol": {"const": 1},
                 "client_id": UUID,
-                "sent_at": {"type": ["string", "null"]},
+                "sent_at": TIMESTAMP,
                 "mutations": {
                     "type": "array",
                     "maxItems": 100,
+                    "description": "Ids are consecutive integers (no fraction). Everything "
+                    "else of a mutation is checked on its own: a bad one is rejected in "
+                    "`results` and the rest of the batch still applies (200).",
                     "items": {
                         "type": "object",
-                        "required": ["id", "name", "args"],
+                        "required": ["id"],
                         "properties": {
-                            "id": {"type": "integer", "minimum": 1},
-                            "name": {"type": "string"},
-                            "args": {"type": "object"},
-                            "hlc": {"type": ["string", "null"], "maxLength": 64},
-                            "device_time": {"type": ["string", "null"]},
+                            "id": {"type": "integer", "minimum": 1, "maximum": 2**53 - 1},
+                            "name": {"description": "a mutation name, e.g. create_application"},
+                            "args": {"description": "an object, as the mutation defines"},
+                            "hlc": {"description": "hybrid logical clock, 1-64 printable ASCII"},
+                            "device_time": {"description": "ISO 8601 with offset, or null"},
                         },
                     },
                 },
@@ -110,8 +115,19 @@ async def push(request: Request) -> Response:
                 "protocol": {"const": 1},
                 "client_id": UUID,
                 "cursor": {"type": ["string", "null"]},
-                "limit": {"type": "integer", "minimum": 1, "maximum": 500},
-                "sent_at": {"type": ["string", "null"]},
+                "limit": {
+                    "type": ["integer", "null"],
+                    "minimum": 1,
+                    "maximum": 500,
+                    "description": "null or absent: 200",
+                },
+                "sent_at": TIMESTAMP,
+                "pending": {
+                    "type": ["integer", "null"],
+                    "minimum": 0,
+                    "maximum": 1_000_000,
+                    "description": "mutations still in the outbox (shown to admins)",
+                },
             },
         }
     ),

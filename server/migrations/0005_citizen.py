@@ -1,5 +1,6 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
+from server.migrations._fill import AddFieldFillingRows
 from tortoise import fields
 import hashlib
 
@@ -75,7 +76,7 @@ class Migration(migrations.Migration):
             options={'table': 'skm_response', 'app': 'models', 'pk_attr': 'id', 'table_description': 'One SKM answer sheet (PermenPAN-RB 14/2017): nine element scores 1-4 and the profile.'},
             bases=['Model'],
         ),
-        ops.AddField(
+        AddFieldFillingRows(
             model_name='Office',
             name='hours',
             field=fields.CharField(default='', max_length=200),

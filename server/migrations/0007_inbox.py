@@ -1,5 +1,6 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
+from server.migrations._fill import AddFieldFillingRows
 from orjson import loads
 from tortoise.fields.base import OnDelete
 from tortoise.fields.data import JSON_DUMPS
@@ -27,42 +28,42 @@ class Migration(migrations.Migration):
             options={'table': 'application_duplicate', 'app': 'models', 'unique_together': (('application', 'other', 'reason'),), 'indexes': [Index(fields=['status', 'application_id'])], 'pk_attr': 'id', 'table_description': 'A suspected duplicate found at sync: ``application`` (the later one) looks like'},
             bases=['Model'],
         ),
-        ops.AddField(
+        AddFieldFillingRows(
             model_name='Application',
             name='applicant_name',
             field=fields.CharField(default='', max_length=200),
         ),
-        ops.AddField(
+        AddFieldFillingRows(
             model_name='Application',
             name='business_key',
             field=fields.CharField(default='', max_length=200),
         ),
-        ops.AddField(
+        AddFieldFillingRows(
             model_name='Application',
             name='business_name',
             field=fields.CharField(default='', max_length=200),
         ),
-        ops.AddField(
+        AddFieldFillingRows(
             model_name='Application',
             name='files_missing',
             field=fields.BooleanField(default=False),
         ),
-        ops.AddField(
+        AddFieldFillingRows(
             model_name='Application',
             name='nik',
             field=fields.CharField(default='', max_length=16),
         ),
-        ops.AddField(
+        AddFieldFillingRows(
             model_name='Application',
             name='submitted_at',
             field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
         ),
-        ops.AddField(
+        AddFieldFillingRows(
             model_name='Application',
             name='typed',
             field=fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads),
         ),
-        ops.AddField(
+        AddFieldFillingRows(
             model_name='Application',
             name='warnings',
             field=fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads),

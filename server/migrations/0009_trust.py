@@ -1,5 +1,6 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
+from server.migrations._fill import AddFieldFillingRows
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 
@@ -30,27 +31,27 @@ class Migration(migrations.Migration):
             options={'table': 'recovery_code', 'app': 'models', 'pk_attr': 'id', 'table_description': 'One-time codes for a lost authenticator, stored as Argon2 hashes.'},
             bases=['Model'],
         ),
-        ops.AddField(
+        AddFieldFillingRows(
             model_name='StaffSession',
             name='last_seen_at',
             field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
         ),
-        ops.AddField(
+        AddFieldFillingRows(
             model_name='StaffSession',
             name='second_factor_done',
             field=fields.BooleanField(default=True),
         ),
-        ops.AddField(
+        AddFieldFillingRows(
             model_name='User',
             name='enrol_blocked',
             field=fields.BooleanField(default=False),
         ),
-        ops.AddField(
+        AddFieldFillingRows(
             model_name='User',
             name='totp_last_step',
             field=fields.BigIntField(null=True),
         ),
-        ops.AddField(
+        AddFieldFillingRows(
             model_name='User',
             name='totp_secret',
             field=fields.CharField(null=True, max_length=64),

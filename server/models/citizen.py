@@ -52,7 +52,7 @@ class SurveyResponse(Model):
     age = fields.SmallIntField()
     sex = fields.CharField(max_length=1)
     education = fields.CharField(max_length=12)
-    occupation = fields.CharField(max_length=12)
+    occupation = fields.CharField(max_length=20)  # "petani_nelayan" has 14
     source = fields.CharField(max_length=12)  # status_page field
     answered_at = fields.DatetimeField(db_index=True)
 

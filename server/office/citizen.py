@@ -21,6 +21,7 @@ from server.web.auth import require_staff
 from server.web.bodies import check_text
 from server.web.forms import staff_form
 from server.web.i18n import gettext as _
+from server.web.i18n import service_message
 from server.web.twin import NO_STORE, respond, twin_routes, wants_json
 
 OFFICE_ROLES = (Role.VERIFIER, Role.SUPERVISOR, Role.ADMIN)
@@ -68,7 +69,9 @@ async def feedback_inbox(request: Request) -> Response:
     try:
         items = await feedback.inbox(state=state, overdue_on=today if overdue else None)
     except ServiceError as exc:
-        return respond(request, "error.html", {"status": 400, "message": exc.message}, status=400)
+        return respond(
+            request, "error.html", {"status": 400, "message": service_message(exc)}, status=400
+        )
     names = await _staff_names()
     data = {
         "state": state,
@@ -142,7 +145,7 @@ async def feedback_action(request: Request) -> Response:
         body = {"status": 404, "message": _("This ticket does not exist.")}
         return respond(request, "error.html", body, status=404)
     except ServiceError as exc:
-        return await _detail(request, user, status=exc.status, error=_(exc.message))
+        return await _detail(request, user, status=exc.status, error=service_message(exc))
     if wants_json(request):
         return await _detail(request, user)
     return RedirectResponse(f"/office/feedback/{ticket_id}", status_code=303, headers=NO_STORE)
@@ -160,7 +163,7 @@ async def skm_report(request: Request) -> Response:
         report = await skm.report(key, request.app.state.settings.timezone, permit_type)
     except ServiceError as exc:
         return respond(
-            request, "error.html", {"status": 400, "message": _(exc.message)}, status=400
+            request, "error.html", {"status": 400, "message": service_message(exc)}, status=400
         )
     data = skm.report_json(report)
     data["permit_type"] = permit_type
@@ -188,7 +191,7 @@ async def skm_csv(request: Request) -> Response:
             key, request.app.state.settings.timezone, request.query_params.get("permit_type")
         )
     except ServiceError as exc:
-        return Response(_(exc.message), status_code=400, headers=NO_STORE)
+        return Response(service_message(exc), status_code=400, headers=NO_STORE)
     buffer = io.StringIO()
     csv.writer(buffer).writerows(skm.report_csv_rows(report))
     return Response(

@@ -3,7 +3,6 @@ survey behind the status link. Thin: limit, check the form, call the service, re
 
 from __future__ import annotations
 
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -13,12 +12,6 @@ from server.public import guard, labels
 from server.public.status import LAPOR_URL, not_found, now, render
 from server.services.citizen import feedback, skm, status
 from server.services.errors import Conflict, NotFound
-
-FORM_LIMITS = {"max_files": 0, "max_fields": 24, "max_part_size": 8 * 1024}
-
-
-async def _read_form(request: Request) -> FormData:
-    return await request.form(**FORM_LIMITS)
 
 
 async def _linked_application(request: Request, code: str, token: str) -> Application | None:
@@ -70,7 +63,7 @@ async def feedback_form(request: Request) -> Response:
             request, app=app, code=code, token=token, values={"kind": kind}, problems={}
         )
     await guard.limit(request, "feedback")
-    form = await _read_form(request)
+    form = await guard.read_public_form(request)
     guard.check_form(request, form)
     code, token = str(form.get("t", "")), str(form.get("k", ""))
     try:
@@ -136,7 +129,7 @@ async def survey(request: Request) -> Response:
     values: dict[str, str] = {}
     problems: dict[str, str] = {}
     if request.method == "POST":
-        form = await _read_form(request)
+        form = await guard.read_public_form(request)
         guard.check_form(request, form)
         values = {name: str(form.get(name, ""))[:20] for name in skm.FIELDS}
         try:

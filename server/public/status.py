@@ -14,7 +14,6 @@ from server.public import guard
 from server.public.labels import permit_name, status_label
 from server.services.citizen import links, status
 from server.services.errors import NotFound
-from server.web.bodies import read_form
 from server.web.errors import DEFAULT_MESSAGES, error_response
 from server.web.i18n import current_language
 from server.web.i18n import gettext as _
@@ -78,7 +77,7 @@ async def lookup(request: Request) -> Response:
         guard.set_form_cookie(response, cookies)
         return response
     await guard.limit(request, "lookup")
-    form = await read_form(request, max_files=0, max_fields=8, max_part_size=1024)
+    form = await guard.read_public_form(request, max_fields=8, max_part_size=1024)
     guard.check_form(request, form)
     code = status.normalise_code(str(form.get("code", "")))
     last4 = str(form.get("phone_last4", "")).strip()

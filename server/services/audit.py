@@ -92,48 +92,82 @@ async def record(
     **detail: Any,
 ) -> AuditEvent:
     """Append one row. Inside a caller's transaction the row commits (or not) with it."""
-    fields: dict[str, Any] = {
+    fields = _fields(action, actor.id if actor is not None else None, object_type, object_id)
+    fields["detail"] = plain(detail)
+    async with _append_lock() as conn:
+        seq = await _append(conn, fields)
+    return await AuditEvent.get(seq=seq)
+
+
+async def record_in(
+    conn: BaseDBAsyncClient,
+    action: str,
+    *,
+    actor_id: int | None,
+    object_type: str = "",
+    object_id: str | int | UUID = "",
+    **detail: Any,
+) -> int:
+    """Append one row on ``conn``, a transaction the caller has open (the sync store's write
+    transaction of a status move): the row commits or rolls back with the caller's writes.
+    On PostgreSQL the chain's advisory lock is taken on that transaction (held until it ends);
+    on SQLite the caller must already hold the write lock (the sync store's first statement
+    takes it), so no other writer can move the head between reading it and appending.
+    Returns the row's ``seq``."""
+    fields = _fields(action, actor_id, object_type, object_id)
+    fields["detail"] = plain(detail)
+    if _is_postgres(conn):
+        await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [CHAIN_LOCK_KEY])
+    return await _append(conn, fields)
+
+
+def _fields(
+    action: str, actor_id: int | None, object_type: str, object_id: str | int | UUID
+) -> dict[str, Any]:
+    return {
         "at": datetime.now(UTC),
-        "actor_id": actor.id if actor is not None else None,
+        "actor_id": actor_id,
         "action": action[: MAX_TEXT["action"]],
         "object_type": object_type[: MAX_TEXT["object_type"]],
         "object_id": str(object_id)[: MAX_TEXT["object_id"]],
-        "detail": plain(detail),
     }
-    async with _append_lock() as conn:
-        last = await conn.execute_query_dict(
-            "SELECT seq, hash FROM audit_event WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1"
-        )
-        seq = int(last[0]["seq"]) + 1 if last else 1
-        prev = str(last[0]["hash"]) if last else GENESIS
-        digest = row_hash(seq=seq, prev_hash=prev, **fields)
-        columns = [
-            "seq",
-            "at",
-            "actor_id",
-            "action",
-            "object_type",
-            "object_id",
-            "detail",
-            "prev_hash",
-            "hash",
-        ]
-        values = [
-            seq,
-            fields["at"],
-            fields["actor_id"],
-            fields["action"],
-            fields["object_type"],
-            fields["object_id"],
-            json.dumps(fields["detail"], ensure_ascii=False),
-            prev,
-            digest,
-        ]
-        marks = ", ".join(_mark(conn, n) for n in range(1, len(values) + 1))
-        await conn.execute_query(
-            f"INSERT INTO audit_event ({', '.join(columns)}) VALUES ({marks})", values
-        )
-    return await AuditEvent.get(seq=seq)
+
+
+async def _append(conn: Any, fields: dict[str, Any]) -> int:
+    """Read the chain's head and append after it; the caller holds the chain's lock."""
+    last = await conn.execute_query_dict(
+        "SELECT seq, hash FROM audit_event WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1"
+    )
+    seq = int(last[0]["seq"]) + 1 if last else 1
+    prev = str(last[0]["hash"]) if last else GENESIS
+    digest = row_hash(seq=seq, prev_hash=prev, **fields)
+    columns = [
+        "seq",
+        "at",
+        "actor_id",
+        "action",
+        "object_type",
+        "object_id",
+        "detail",
+        "prev_hash",
+        "hash",
+    ]
+    values = [
+        seq,
+        fields["at"],
+        fields["actor_id"],
+        fields["action"],
+        fields["object_type"],
+        fields["object_id"],
+        json.dumps(fields["detail"], ensure_ascii=False),
+        prev,
+        digest,
+    ]
+    marks = ", ".join(_mark(conn, n) for n in range(1, len(values) + 1))
+    await conn.execute_query(
+        f"INSERT INTO audit_event ({', '.join(columns)}) VALUES ({marks})", values
+    )
+    return seq
 
 
 async def login_failed(username: str, *, client: str, channel: str) -> AuditEvent:

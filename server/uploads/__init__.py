@@ -63,4 +63,5 @@ def build_routes(
             tus.resource,
             methods=["OPTIONS", "HEAD", "PATCH", "DELETE", "POST"],
         ),
+        Route(prefix + "/{sha256}/state", tus.state, methods=["GET"]),
     ]

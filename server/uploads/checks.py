@@ -1,7 +1,8 @@
 """Content checks on a completed upload, run in a worker thread.
 
 Order matters: type by magic bytes → structure and polyglot markers → pixel count from the
-header → only then Pillow decodes, re-encodes and drops EXIF/GPS/XMP/text chunks.
+header → only then Pillow decodes, re-encodes and drops EXIF/GPS/XMP/text chunks. A PDF is
+parsed by pikepdf and copied without its metadata (server/uploads/pdfs.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from server.uploads.errors import UploadError
+from server.uploads.pdfs import clean_pdf
 from server.uploads.sniff import JPEG, PDF, PNG, WEBP, image_size, require_allowed
 
 # Markers of active content that have no business inside a photo or a form scan. Compressed
@@ -32,7 +34,7 @@ _PNG_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
 @dataclass(frozen=True)
 class Checked:
     content_type: str
-    safe: bytes | None  # sanitised derivative; None for PDF (served as-is, sandboxed)
+    safe: bytes | None  # sanitised derivative: images re-encoded, PDFs without metadata
     safe_type: str | None
 
 
@@ -92,7 +94,7 @@ def check_file(path: Path, declared: str | None, max_pixels: int, quality: int) 
     kind = require_allowed(data[:16], declared)
     _structure(data, kind)
     if kind == PDF:
-        return Checked(kind, None, None)
+        return Checked(kind, clean_pdf(data), PDF)
     width, height = image_size(io.BytesIO(data), kind)
     if width * height > max_pixels or width == 0 or height == 0:
         raise UploadError(

@@ -17,6 +17,10 @@ OnPresent = Callable[[Principal, str], Awaitable[None]]
 # Called before an upload is created: may refuse (raise UploadError) and returns how many
 # bytes the application named by metadata["record_id"] already holds (for the per-app cap).
 BeforeCreate = Callable[[Principal, Metadata, int], Awaitable[int]]
+# Called once for each new upload (Upload-Length bytes), after every other check and before
+# anything is written; never for a resumed upload or a file already stored. May refuse
+# (raise UploadError, e.g. 429 for a daily quota).
+Admit = Callable[[Principal, Metadata, int], Awaitable[None]]
 
 
 @dataclass(frozen=True)

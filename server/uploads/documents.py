@@ -1,5 +1,6 @@
 """Documents the office adds itself (an issued permit's PDF): checked like every upload and
-kept in the same content-addressed store, so ``/api/uploads/<sha256>/content`` serves them."""
+kept in the same content-addressed store, so ``/api/uploads/<sha256>/content`` serves them
+(the copy without metadata by default; see server/uploads/pdfs.py)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ async def store_pdf(storage: Storage, data: bytes, *, max_bytes: int) -> str:
     if len(data) > max_bytes:
         raise UploadError(413, "too_large", f"The file is larger than {max_bytes} bytes.")
     sha = hashlib.sha256(data).hexdigest()
-    if await storage.get_blob(sha) is None:
+    blob = await storage.get_blob(sha)
+    if blob is None:
         now = time.time()
         info = UploadInfo(sha, len(data), {"kind": "permit"}, now, now + 3600)
         await storage.save_upload(info, new=True)
@@ -35,6 +37,9 @@ async def store_pdf(storage: Storage, data: bytes, *, max_bytes: int) -> str:
         except UploadError:
             await storage.discard_upload(sha)
             raise
-        await storage.commit(info, checked.content_type, None, None)
-    await files.blob_stored(sha256=sha, size=len(data), content_type=PDF, safe_content_type=None)
+        # the bytes as sent, and the copy without metadata that staff are served
+        blob = await storage.commit(info, checked.content_type, checked.safe, checked.safe_type)
+    await files.blob_stored(
+        sha256=sha, size=len(data), content_type=PDF, safe_content_type=blob.safe_content_type
+    )
     return sha

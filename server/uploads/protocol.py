@@ -103,7 +103,8 @@ def check_upload_metadata(metadata: dict[str, str], kinds: frozenset[str] | None
 
 
 def parse_int_header(value: str | None, name: str) -> int:
-    if value is None or not value.isdigit() or len(value) > 15:
+    # ASCII digits only: str.isdigit() also says yes to "²" or "٣", which int() refuses.
+    if value is None or not (value.isascii() and value.isdigit()) or len(value) > 15:
         raise UploadError(400, "bad_header", f"{name} must be a non-negative integer.")
     return int(value)
 

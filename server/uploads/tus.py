@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from server.uploads import protocol as tp
 from server.uploads.checks import check_file
 from server.uploads.config import (
+    Admit,
     Authenticate,
     BeforeCreate,
     Limits,
@@ -59,6 +60,7 @@ class TusEndpoints:
         before_create: BeforeCreate | None = None,
         prefix: str = "/api/uploads",
         on_present: OnPresent | None = None,
+        admit: Admit | None = None,
     ) -> None:
         self.storage = storage
         self.locks = locks
@@ -68,6 +70,7 @@ class TusEndpoints:
         self.before_create = before_create
         self.prefix = prefix.rstrip("/")
         self.on_present = on_present
+        self.admit = admit
 
     # -- plumbing --------------------------------------------------------------------------
     def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -76,6 +79,8 @@ class TusEndpoints:
         return headers
 
     def _error(self, error: UploadError, method: str) -> Response:
+        """``method`` is the HTTP method on the wire: a POST standing in for a HEAD
+        (X-HTTP-Method-Override) may carry the error's body, a real HEAD may not."""
         headers = self._headers(error.headers)
         if method == "HEAD":
             return Response(status_code=error.status, headers=headers)
@@ -83,6 +88,7 @@ class TusEndpoints:
         return JSONResponse(body, status_code=error.status, headers=headers)
 
     async def _run(self, request: Request, method: str) -> Response:
+        """``method`` is the tus method (an override's); errors are shaped for the wire's."""
         try:
             if method != "OPTIONS" and request.headers.get("tus-resumable") != tp.TUS_VERSION:
                 raise UploadError(
@@ -100,7 +106,7 @@ class TusEndpoints:
             }[method]
             return await handler(request)
         except UploadError as error:
-            return self._error(error, method)
+            return self._error(error, request.method)
 
     async def collection(self, request: Request) -> Response:
         return await self._run(request, request.method)
@@ -195,12 +201,35 @@ class TusEndpoints:
                 await self.storage.discard_upload(sha)
                 info = None
             if info is None:
+                if self.admit is not None:  # a new upload; a resume is never refused here
+                    await self.admit(principal, metadata, length)
                 info = UploadInfo(sha, length, metadata, now, now + self.limits.expire_seconds)
                 await self.storage.save_upload(info, new=True)
             offset = await self.storage.upload_offset(sha)
             if has_body and offset == 0:
                 offset = await self._receive(request, info, 0, checksum)
             return await self._after_write(principal, info, offset, 201, location)
+
+    # -- GET <prefix>/<sha256>/state (not tus) ----------------------------------------------
+    async def state(self, request: Request) -> Response:
+        """Whether this server holds the file or a live part of it, as JSON that is 200 for
+        every answer: a client asks first, then resumes (HEAD) what is present and creates
+        (POST) what is not, so the usual answer for a new photo is no 404 in its console.
+        ``present`` is what a HEAD would answer 200 for; ``stored`` says the file is whole."""
+        try:
+            sha = request.path_params.get("sha256", "")
+            if not tp.SHA256_RE.match(sha):
+                raise UploadError(
+                    400, "bad_sha256", "The address must end in a SHA-256: 64 lowercase hex digits."
+                )
+            await self.authenticate(request)
+            stored = await self.storage.get_blob(sha) is not None
+            info = None if stored else await self.storage.get_upload(sha)
+            live = info is not None and info.expires > time.time()
+        except UploadError as error:
+            return self._error(error, "GET")
+        body = {"present": stored or live, "stored": stored}
+        return JSONResponse(body, headers=self._headers())
 
     # -- HEAD ------------------------------------------------------------------------------
     async def _head(self, request: Request) -> Response:

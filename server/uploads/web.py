@@ -8,6 +8,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
@@ -17,14 +18,17 @@ from starlette.routing import Route
 from server.models import Device, User
 from server.services.applications import files
 from server.services.errors import ServiceError, TooManyRequests
+from server.services.throttling import quota
 from server.settings import Settings
 from server.uploads.checks import make_thumbnail
 from server.uploads.cleanup import expire_uploads
 from server.uploads.config import Limits
 from server.uploads.errors import UploadError
 from server.uploads.locks import close_locks, locks_for
+from server.uploads.pdfs import clean_pdf
 from server.uploads.protocol import SHA256_RE
-from server.uploads.storage import LocalDiskStorage
+from server.uploads.sniff import PDF
+from server.uploads.storage import LocalDiskStorage, Storage
 from server.uploads.tus import TusEndpoints
 from server.web import ratelimit
 from server.web.auth import check_csrf, require_device, require_staff
@@ -125,6 +129,16 @@ def component(request: Request) -> TusEndpoints:
                     safe_content_type=blob.safe_content_type,
                 )
 
+        daily = quota.DailyQuota(
+            settings.upload_daily_files, settings.upload_daily_bytes, settings.timezone
+        )
+        counter = quota.make_storage(settings.rate_limit_storage)
+
+        async def admit(who: Uploader, metadata: dict[str, str], length: int) -> None:
+            refused = await quota.take(counter, daily, str(who.user.id), length)
+            if refused is not None:
+                raise _over_quota(daily, refused)
+
         tus = TusEndpoints(
             storage,
             locks_for(settings),
@@ -134,9 +148,27 @@ def component(request: Request) -> TusEndpoints:
             before_create,
             PREFIX,
             on_present,
+            admit,
         )
         state.uploads = tus
     return tus
+
+
+def _over_quota(daily: quota.DailyQuota, refused: quota.Refusal) -> UploadError:
+    """429 with Retry-After until local midnight: the field app keeps the file and tries
+    again later (it retries 429), and uploads already started go on (they are not counted)."""
+    message = _(
+        "Today's upload limit for your account is reached (%(files)s files or %(megabytes)s "
+        "MB a day). Files already started still finish; new ones are accepted again after "
+        "midnight, in %(seconds)s seconds. Your photos stay on the tablet."
+    ) % {
+        "files": f"{daily.files:,}" if daily.files else "∞",
+        "megabytes": f"{daily.bytes // (1024 * 1024):,}" if daily.bytes else "∞",
+        "seconds": refused.retry_after,
+    }
+    return UploadError(
+        429, "daily_upload_quota", message, {"Retry-After": str(refused.retry_after)}
+    )
 
 
 def limits_for(settings: Settings) -> Limits:
@@ -161,6 +193,8 @@ TUS_ERRORS = {
     "423": error("another request is writing this upload"),
     "460": error("checksum or content hash mismatch"),
 }
+DIGITS = {"type": "string", "pattern": "^[0-9]{1,15}$"}  # an offset
+LENGTH = {"type": "string", "pattern": "^[1-9][0-9]{0,14}$"}  # no empty files
 SHA_PARAM = {"name": "sha256", "in": "path", "required": True, "schema": SHA256}
 OCTETS = {"content": {"application/offset+octet-stream": {"schema": {"type": "string"}}}}
 
@@ -172,7 +206,7 @@ OCTETS = {"content": {"application/offset+octet-stream": {"schema": {"type": "st
     security=[*DEVICE, *STAFF],
     parameters=[
         *TUS_HEADERS,
-        {"name": "Upload-Length", "in": "header", "required": True, "schema": {"type": "string"}},
+        {"name": "Upload-Length", "in": "header", "required": True, "schema": LENGTH},
         {"name": "Upload-Metadata", "in": "header", "required": True, "schema": {"type": "string"}},
     ],
     requestBody={"required": False, **OCTETS},
@@ -184,9 +218,9 @@ async def tus_collection(request: Request) -> Response:
 
 @operation(
     "OPTIONS",
-    summary="tus capabilities",
+    summary="tus capabilities (the server's, whatever the address names)",
     security=[],
-    parameters=[SHA_PARAM],
+    parameters=[{"name": "sha256", "in": "path", "required": True, "schema": {"type": "string"}}],
     responses={"204": ok("tus")},
 )
 @operation(
@@ -203,7 +237,7 @@ async def tus_collection(request: Request) -> Response:
     parameters=[
         SHA_PARAM,
         *TUS_HEADERS,
-        {"name": "Upload-Offset", "in": "header", "required": True, "schema": {"type": "string"}},
+        {"name": "Upload-Offset", "in": "header", "required": True, "schema": DIGITS},
     ],
     requestBody={"required": True, **OCTETS},
     responses={"204": ok("appended"), **TUS_ERRORS},
@@ -230,10 +264,31 @@ async def tus_collection(request: Request) -> Response:
         },
     ],
     requestBody={"required": False, **OCTETS},
-    responses={"200": ok("as HEAD"), "204": ok("as PATCH or DELETE"), **TUS_ERRORS},
+    responses={
+        "200": ok("as HEAD"),
+        "204": ok("as PATCH or DELETE"),
+        "405": error("no, or another, X-HTTP-Method-Override"),
+        **TUS_ERRORS,
+    },
 )
 async def tus_resource(request: Request) -> Response:
     return await component(request).resource(request)
+
+
+@operation(
+    "GET",
+    summary="Whether the server holds this file or a live part of it (asked before tus)",
+    security=[*DEVICE, *STAFF],
+    parameters=[SHA_PARAM],
+    responses={
+        "200": ok("{present, stored}: present means resume with HEAD, else create with POST"),
+        "400": error("the address is not a SHA-256"),
+        "401": error("no device token or staff session"),
+    },
+)
+async def upload_state(request: Request) -> Response:
+    """GET /api/uploads/<sha256>/state: the field app's "does the server have it" probe."""
+    return await component(request).state(request)
 
 
 @operation(
@@ -246,6 +301,7 @@ async def tus_resource(request: Request) -> Response:
     ],
     responses={
         "200": {"description": "the file", "content": {"*/*": {"schema": {"type": "string"}}}},
+        "403": error("the original (with its metadata) is for supervisors and admins"),
         "404": error("no such file, or not one you may see"),
     },
 )
@@ -260,20 +316,11 @@ async def serve_file(request: Request) -> Response:
     variant = request.query_params.get("variant", "safe")
     if blob is None or variant not in ("safe", "thumb", "original"):
         raise ApiError(404, "not_found", "There is no such file or variant.")
-    is_image = blob.safe_content_type is not None
-    if variant == "original" and is_image and not files.may_see_original_image(user):
-        raise ApiError(
-            403,
-            "original_restricted",
-            _(
-                "The photo as taken (with its camera and location data) is for supervisors "
-                "and admins; open the cleaned copy instead."
-            ),
-        )
-    if variant != "original" and blob.safe_content_type is None:
-        if variant == "thumb":
-            raise ApiError(404, "no_thumbnail", "PDF files have no thumbnail; open the file.")
-        variant = "original"
+    is_pdf = blob.content_type == PDF
+    if variant == "original" and not files.may_see_original(user):
+        raise ApiError(403, "original_restricted", _original_refused(is_pdf))
+    if variant == "thumb" and is_pdf:
+        raise ApiError(404, "no_thumbnail", "PDF files have no thumbnail; open the file.")
     if variant == "thumb":
         path = await storage.variant_path(sha, "thumb")
         if path is None:
@@ -284,10 +331,15 @@ async def serve_file(request: Request) -> Response:
             thumb = await asyncio.to_thread(make_thumbnail, data, 320)
             await storage.put_variant(sha, "thumb", thumb)
             path = await storage.variant_path(sha, "thumb")
-        media_type = "image/jpeg"
+        media_type: str | None = "image/jpeg"
+    elif variant == "safe":
+        path = await storage.variant_path(sha, "safe")
+        if path is None and is_pdf:
+            path = await _clean_stored_pdf(storage, sha)
+        media_type = blob.safe_content_type or (PDF if is_pdf else None)
     else:
-        path = await storage.variant_path(sha, variant)
-        media_type = blob.safe_content_type if variant == "safe" else blob.content_type
+        path = await storage.variant_path(sha, "original")
+        media_type = blob.content_type
     if path is None or media_type is None:
         raise ApiError(404, "not_found", "The file is missing from the store.")
     await files.record_view(user, sha, variant)
@@ -301,6 +353,40 @@ async def serve_file(request: Request) -> Response:
         "Cross-Origin-Resource-Policy": "same-origin",
     }
     return FileResponse(path, media_type=media_type, headers=headers)
+
+
+def _original_refused(is_pdf: bool) -> str:
+    if is_pdf:
+        return _(
+            "The document as uploaded (with its author, software and dates) is for "
+            "supervisors and admins; open the cleaned copy instead."
+        )
+    return _(
+        "The photo as taken (with its camera and location data) is for supervisors "
+        "and admins; open the cleaned copy instead."
+    )
+
+
+async def _clean_stored_pdf(storage: Storage, sha: str) -> Path:
+    """A PDF stored before PDFs were cleaned on arrival: its copy without metadata is made
+    on first view and kept, like a thumbnail. One that cannot be cleaned is not served."""
+    original = await storage.variant_path(sha, "original")
+    if original is None:
+        raise ApiError(404, "not_found", "The file is missing from the store.")
+    data = await asyncio.to_thread(original.read_bytes)
+    try:
+        cleaned = await asyncio.to_thread(clean_pdf, data)
+    except UploadError as error:
+        raise ApiError(
+            404,
+            "no_clean_copy",
+            "This document could not be cleaned of its metadata, so only supervisors and "
+            "admins may open it (variant=original).",
+        ) from error
+    await storage.put_variant(sha, "safe", cleaned)
+    path = await storage.variant_path(sha, "safe")
+    assert path is not None
+    return path
 
 
 async def cleanup(settings: Settings) -> int:
@@ -337,6 +423,7 @@ routes = [
     Route(
         PREFIX + "/{sha256}", tus_resource, methods=["OPTIONS", "HEAD", "PATCH", "DELETE", "POST"]
     ),
+    Route(PREFIX + "/{sha256}/state", upload_state, methods=["GET"]),
     Route(PREFIX + "/{sha256}/content", serve_file, methods=["GET", "HEAD"]),
 ]
 

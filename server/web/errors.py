@@ -14,6 +14,7 @@ from tortoise.exceptions import DBConnectionError, OperationalError
 from server.db import RETRY_AFTER_SECONDS, is_transient_db_error
 from server.services.errors import ServiceError, TooManyRequests
 from server.web.i18n import gettext as _
+from server.web.twin import wants_json
 
 STORAGE_RETRY_AFTER_SECONDS = 300  # an operator has to free space first
 log = logging.getLogger("jemput.errors")
@@ -63,7 +64,7 @@ def error_response(
     details: Any = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    if is_api(request):
+    if is_api(request) or wants_json(request):  # a page's JSON twin answers JSON errors too
         body: dict[str, Any] = {"error": code, "message": message}
         if details is not None:
             body["details"] = details

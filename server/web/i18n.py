@@ -10,6 +10,7 @@ import contextvars
 import io
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -40,6 +41,17 @@ def gettext(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current_language.get()).ngettext(singular, plural, n)
+
+
+class Translatable(Protocol):
+    template: str
+    params: dict[str, object]
+
+
+def service_message(error: Translatable) -> str:
+    """A service's message in the current language: the template translated, then filled."""
+    text = gettext(error.template)
+    return text % error.params if error.params else text
 
 
 def label(texts: object) -> str:

@@ -54,6 +54,10 @@ def operation(method: str, **spec: Any) -> Callable[[F], F]:
     def attach(endpoint: F) -> F:
         declared: dict[str, dict[str, Any]] = getattr(endpoint, "__openapi__", {})
         responses = {**COMMON, **spec.pop("responses", {})}
+        if method.upper() == "HEAD":  # a HEAD answer has no body, errors included
+            responses = {
+                code: {"description": answer["description"]} for code, answer in responses.items()
+            }
         declared[method.upper()] = {**spec, "responses": responses}
         endpoint.__openapi__ = declared  # type: ignore[attr-defined]
         return endpoint

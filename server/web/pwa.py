@@ -1,8 +1,9 @@
-"""Serves the field app (``pwa/``) at ``/app/``: the shell files as they are (the bundle in
-``pwa/dist/`` that ``pwa/build.mjs`` makes at setup time included), the service worker with
-its shell version and file list filled in, and an allowlist of front-end libraries from
-``node_modules`` at ``/app/vendor/<name>`` (``pwa/vendor.json``). Nothing else under those
-folders is reachable."""
+"""Serves the field app (``pwa/``) at ``/app/``: the page ``pwa/build.mjs`` makes at setup
+time (``pwa/dist/index.html``: the stylesheet, the Indonesian strings and the bundled modules
+inline, with a CSP that allows exactly those inline blocks by their hashes), the shell files
+as they are, the service worker with its shell version and file list filled in, and an
+allowlist of front-end libraries from ``node_modules`` at ``/app/vendor/<name>``
+(``pwa/vendor.json``). Nothing else under those folders is reachable."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
+
+from server.web.security import csp
 
 ROOT = Path(__file__).resolve().parents[2]
 PWA_DIR = ROOT / "pwa"
@@ -94,10 +97,20 @@ async def app_root(request: Request) -> Response:
     return RedirectResponse("/app/", status_code=308)
 
 
+def page_csp() -> str:
+    """The policy of the built page: 'self' plus the hashes of its own inline blocks (the
+    build writes them to dist/csp.json)."""
+    hashes = json.loads((PWA_DIR / "dist" / "csp.json").read_text())
+    return csp(tuple(hashes["script-src"]), tuple(hashes["style-src"]))
+
+
 async def index(request: Request) -> Response:
-    if not SHELL_LIST.is_file():
+    page = PWA_DIR / "dist" / "index.html"
+    if not (SHELL_LIST.is_file() and page.is_file()):
         return PlainTextResponse(NOT_BUILT, status_code=503)
-    return _serve(request, PWA_DIR / "index.html")
+    response = _serve(request, page)
+    response.headers["Content-Security-Policy"] = page_csp()
+    return response
 
 
 def precache_list() -> list[str]:

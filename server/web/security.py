@@ -1,26 +1,34 @@
-"""Security headers and a strict CSP on every response (no inline script anywhere)."""
+"""Security headers and a strict CSP on every response (no inline script anywhere but the
+field app's page, whose one inline bundle and stylesheet are allowed by their hashes)."""
 
 from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-CSP = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: blob:",
-        "connect-src 'self'",
-        "worker-src 'self'",
-        "manifest-src 'self'",
-        "font-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+
+def csp(script_src: tuple[str, ...] = (), style_src: tuple[str, ...] = ()) -> str:
+    """The policy; a page may add sources to script-src and style-src (the field app's page
+    allows its own inline bundle and stylesheet by their hashes, nothing else)."""
+    return "; ".join(
+        [
+            "default-src 'self'",
+            " ".join(["script-src 'self'", *script_src]),
+            " ".join(["style-src 'self'", *style_src]),
+            "img-src 'self' data: blob:",
+            "connect-src 'self'",
+            "worker-src 'self'",
+            "manifest-src 'self'",
+            "font-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+CSP = csp()
 
 HEADERS = {
     "Content-Security-Policy": CSP,

@@ -20,6 +20,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from server.services.applications import scope
+
 JSON_SUFFIX = ".json"
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -100,6 +102,10 @@ def respond(
     """Render ``data`` as JSON or through ``template``. Back-office data is personal, so the
     answer is never stored by a browser or a proxy."""
     merged = {**NO_STORE, **(headers or {})}
+    session = request.state._state.get("staff_session")
+    if session is not None and scope.lacks_area(session.user):
+        # Every page of someone who sees nothing says why (the HTML in base.html).
+        data = {**data, "scope_notice": {"code": "no_area", "messages": scope.NO_AREA}}
     if wants_json(request):
         body = orjson.dumps(
             dict(data), default=jsonable, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_NAIVE_UTC

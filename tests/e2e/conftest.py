@@ -68,6 +68,8 @@ class Device:
         self.page: Page | None = None
         self.errors: list[str] = []
         self.http_errors: list[str] = []
+        self.console_errors: list[str] = []  # the page's console messages of type error
+        self.failed_requests: list[str] = []  # aborted or failed at the network level
         self.secrets: dict[str, str] = {}  # username -> the PIN or password that unlocks it
         self.username = ""
 
@@ -87,6 +89,18 @@ class Device:
         self.page = self.ctx.pages[0] if self.ctx.pages else await self.ctx.new_page()
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.ctx.on("response", self._note_response)
+        self.page.on(
+            "console",
+            lambda m: (
+                self.console_errors.append(f"{m.text} @ {m.location.get('url', '')}")
+                if m.type == "error"
+                else None
+            ),
+        )
+        self.ctx.on(
+            "requestfailed",
+            lambda r: self.failed_requests.append(f"{r.method} {r.url} {r.failure}"),
+        )
         self.page.set_default_timeout(15_000)
         return self.page
 
@@ -162,7 +176,7 @@ class Device:
         assert self.page
         return await self.page.evaluate(
             """async (name) => {
-                const db = await import(new URL('/app/dist/app.js', location.href).href);
+                const db = globalThis.jemputBola;  // the page's own modules (pwa/build.mjs)
                 const store = await db.getStore();
                 const rows = await store.db.getAll(name);
                 const full = name === 'photos'
@@ -176,7 +190,7 @@ class Device:
         assert self.page
         return await self.page.evaluate(
             """async (key) => {
-                const db = await import(new URL('/app/dist/app.js', location.href).href);
+                const db = globalThis.jemputBola;  // the page's own modules (pwa/build.mjs)
                 return (await db.getStore()).getMeta(key);
               }""",
             key,

@@ -90,6 +90,7 @@ async def test_text_contrast_is_at_least_7_to_1_on_every_screen(
     await device.set_offline(True)  # the offline badge and a waiting record show too
     rec = await submit_nib(device, small_jpeg)
     screens = ["#/", f"#/r/{rec['id']}", f"#/receipt/{rec['id']}", "#/new/nib-umk", "#/settings"]
+    screens += [f"#/feedback/{rec['id']}", f"#/survey/{rec['id']}"]
     for screen in screens:
         await device.goto_app(screen)
         await page.wait_for_selector("main :is(h1, h2)")

@@ -105,7 +105,7 @@ async def test_interrupted_sync_resumes_without_duplicates(
     uploads: list[str] = []
 
     async def cut_upload(route: Route) -> None:
-        uploads.append(route.request.method)
+        uploads.append(f"{route.request.method} {route.request.url.rsplit('/api/uploads/', 1)[1]}")
         if route.request.method in ("POST", "PATCH") and cut["upload"] == 0:
             cut["upload"] += 1
             await route.fetch()  # the bytes reach the server ...
@@ -119,8 +119,17 @@ async def test_interrupted_sync_resumes_without_duplicates(
     await device.set_offline(False)
     await sync_now(device, timeout=60)
     assert cut == {"push": 1, "upload": 1}
-    # Resuming asked the server (HEAD) and found the bytes there: no second copy was sent.
-    assert uploads.count("HEAD") >= 2
+    # Each file was first asked about (GET …/state, 200 whatever the answer), and its bytes
+    # went up once: after the cut create, resuming asked the server (HEAD at the file's
+    # address), found every byte there, and sent no second copy (no POST or PATCH again).
+    asked = [u.split()[1].removesuffix("/state") for u in uploads if u.startswith("GET ")]
+    sent = [u for u in uploads if u.startswith(("POST", "PATCH"))]
+    assert asked and len(set(asked)) == len(asked), uploads
+    assert len(sent) == len(asked), uploads
+    cut_at = next(i for i, u in enumerate(uploads) if u.startswith(("POST", "PATCH")))
+    cut_file = asked[0]
+    assert uploads[cut_at + 1] == f"HEAD {cut_file}", uploads
+    assert not uploads[cut_at + 2 :] or uploads[cut_at + 2].startswith("GET "), uploads
 
     for rec in (first, second):
         assert await Application.filter(tracking_code=rec["code"]).count() == 1
@@ -136,7 +145,7 @@ async def test_interrupted_sync_resumes_without_duplicates(
 async def client_id(page) -> str:  # type: ignore[no-untyped-def]
     return await page.evaluate(
         """async () => {
-            const db = await import(new URL('/app/dist/app.js', location.href).href);
+            const db = globalThis.jemputBola;  // the page's own modules (pwa/build.mjs)
             return (await db.getStore()).getMeta('client_id');
           }"""
     )

@@ -432,3 +432,17 @@ test("a sync asked for while one runs runs once more after it, and sees the late
   assert.equal((await store.getRecord(rec.id)).server.status, "perlu_perbaikan");
   assert.equal(server.pullCalls, 3);
 });
+
+test("putPhoto starts a photo as not uploaded and keeps the flag of one already stored", async () => {
+  const { store } = await setup();
+  const photo = { sha256: "d".repeat(64), kind: "ktp", content_type: "image/jpeg", record_id: "r-1" };
+  await store.putPhoto({ ...photo, blob: new Uint8Array([1]) });
+  assert.equal((await store.getPhoto(photo.sha256)).uploaded, false);
+  await store.putPhoto({ ...photo, uploaded: true, blob: new Uint8Array([1]) });
+  assert.equal((await store.getPhoto(photo.sha256)).uploaded, false, "a caller never marks it uploaded");
+  await store.markUploaded(photo.sha256);
+  await store.putPhoto({ ...photo, kind: "usaha", blob: new Uint8Array([1]) });
+  const kept = await store.getPhoto(photo.sha256);
+  assert.equal(kept.uploaded, true, "saved again (same bytes): stays uploaded");
+  assert.equal(kept.kind, "usaha");
+});

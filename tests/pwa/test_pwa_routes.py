@@ -3,6 +3,8 @@ build, pwa/build.mjs), vendor files from node_modules, and the CSP-friendliness 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import shutil
@@ -56,26 +58,83 @@ async def test_every_precached_path_is_served(client) -> None:
 
 
 def test_every_shell_file_is_precached() -> None:
-    """The bundle and the assets, never the source modules the bundle is made from."""
+    """The page (the bundle, stylesheet and Indonesian strings inside), what it may still
+    fetch, never the source modules the bundle is made from nor what the page carries."""
     listed = set(served_shell_list())
-    on_disk = {
-        p.relative_to(pwa.PWA_DIR).as_posix()
-        for folder in ("css", "i18n", "icons", "dist")
-        for p in (pwa.PWA_DIR / folder).rglob("*")
-        if p.is_file() and p.name != "shell.json"
-    }
-    assert "dist/app.js" in on_disk
     vendor = {p for p in listed if p.startswith("vendor/")}
-    assert on_disk | {"./", "index.html", "manifest.webmanifest"} == listed - vendor
+    icons = {p.relative_to(pwa.PWA_DIR).as_posix() for p in (pwa.PWA_DIR / "icons").iterdir()}
+    assert listed - vendor == {"./", "manifest.webmanifest", "i18n/en.json", *icons}
     # libraries loaded on demand stay files of their own; idb is imported at start: bundled
     assert vendor == {"vendor/qrcode.js", "vendor/signature_pad.js", "vendor/tus.min.js"}
-    assert not any(p.startswith(("js/", "core/")) for p in listed)
+    assert not any(p.startswith(("js/", "core/", "css/", "dist/")) for p in listed)
 
 
-def test_index_html_loads_the_bundle_only() -> None:
-    html = (pwa.PWA_DIR / "index.html").read_text()
-    assert re.findall(r"<script[^>]*src=\"([^\"]+)\"", html) == ["dist/app.js"]
-    assert "modulepreload" not in html
+class Blocks(HTMLParser):
+    """The built page's elements: external references and the text of inline blocks."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[tuple[str, str]] = []  # (tag, src or href)
+        self.inline: list[tuple[str, dict[str, str | None], str]] = []
+        self.attrs_seen: set[str] = set()
+        self._open: tuple[str, dict[str, str | None]] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = dict(attrs)
+        self.attrs_seen |= set(named)
+        if tag in ("script", "link", "img") and (named.get("src") or named.get("href")):
+            self.refs.append((tag, str(named.get("src") or named.get("href"))))
+        if tag in ("script", "style") and "src" not in named:
+            self._open = (tag, named)
+
+    def handle_data(self, data: str) -> None:
+        if self._open:
+            self.inline.append((*self._open, data))
+            self._open = None
+
+    def handle_endtag(self, tag: str) -> None:
+        self._open = None
+
+
+def built_page() -> Blocks:
+    blocks = Blocks()
+    blocks.feed((pwa.PWA_DIR / "dist" / "index.html").read_text())
+    return blocks
+
+
+def digest(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def test_the_page_carries_the_bundle_styles_and_strings_and_loads_no_script() -> None:
+    page = built_page()
+    assert [ref for ref in page.refs if ref[0] == "script"] == []
+    assert not any(ref[1].endswith((".css", ".json")) for ref in page.refs), page.refs
+    kinds = [(tag, attrs.get("type")) for tag, attrs, _ in page.inline]
+    assert kinds == [("style", None), ("script", "application/json"), ("script", "module")]
+    strings = json.loads(page.inline[1][2])
+    assert strings == json.loads((pwa.PWA_DIR / "i18n" / "id.json").read_text())
+    assert page.inline[1][1]["id"] == "strings-id"
+    assert "globalThis.jemputBola" in page.inline[2][2]  # the page's modules, for the tests
+    # the template names the sources the build replaces
+    template = (pwa.PWA_DIR / "index.html").read_text()
+    assert '<script type="module" src="js/app.js"></script>' in template
+    assert '<link rel="stylesheet" href="css/app.css">' in template
+
+
+async def test_the_page_allows_exactly_its_own_inline_blocks(client) -> None:
+    r = await client.get("/app/")
+    assert r.status_code == 200
+    policy = dict(
+        part.strip().split(" ", 1) for part in r.headers["content-security-policy"].split(";")
+    )
+    page = built_page()
+    style = next(text for tag, _, text in page.inline if tag == "style")
+    module = next(text for tag, a, text in page.inline if a.get("type") == "module")
+    assert policy["script-src"] == f"'self' {digest(module)}"
+    assert policy["style-src"] == f"'self' {digest(style)}"
+    assert "unsafe" not in r.headers["content-security-policy"]
+    assert (await client.get("/app/index.html")).text == r.text
 
 
 def test_the_precache_never_lists_api_photos_or_status_pages() -> None:
@@ -142,32 +201,13 @@ def test_shell_version_changes_when_a_shell_file_changes(tmp_path, monkeypatch) 
     assert pwa.shell_version() != before
 
 
-class InlineFinder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.problems: list[str] = []
-        self._in_script = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        names = {k for k, _ in attrs}
-        if "style" in names or any(k.startswith("on") for k in names):
-            self.problems.append(f"<{tag}> has an inline style or handler")
-        if tag == "style":
-            self.problems.append("<style> element")
-        self._in_script = tag == "script" and "src" not in names
-
-    def handle_data(self, data: str) -> None:
-        if self._in_script and data.strip():
-            self.problems.append("inline <script>")
-
-    def handle_endtag(self, tag: str) -> None:
-        self._in_script = False
-
-
-def test_index_html_needs_no_unsafe_inline() -> None:
-    finder = InlineFinder()
-    finder.feed((pwa.PWA_DIR / "index.html").read_text())
-    assert finder.problems == []
+def test_the_page_has_no_inline_style_attribute_or_handler() -> None:
+    for page in (built_page(), Blocks()):
+        if not page.inline:
+            page.feed((pwa.PWA_DIR / "index.html").read_text())
+            assert page.inline == [], "the template has no inline block; the build adds them"
+        assert "style" not in page.attrs_seen
+        assert not any(a.startswith("on") for a in page.attrs_seen), page.attrs_seen
 
 
 def test_app_code_never_uses_eval_or_inner_html() -> None:

@@ -34,6 +34,23 @@ def test_counting_back_gives_the_sla(start, days, holidays):
     assert working_days_between(first, due, holidays) == days
 
 
+@given(
+    start=st.dates(min_value=date(2025, 1, 1), max_value=date(2028, 12, 31)),
+    span=st.integers(min_value=-10, max_value=800),
+    holidays=st.sets(
+        st.dates(min_value=date(2024, 12, 1), max_value=date(2031, 3, 31)), max_size=40
+    ),
+)
+def test_counting_by_weeks_matches_counting_day_by_day(start, span, holidays):
+    end = start + timedelta(days=span)
+    by_day = sum(
+        1
+        for n in range(1, span + 1)
+        if (start + timedelta(days=n)).weekday() < 5 and start + timedelta(days=n) not in holidays
+    )
+    assert working_days_between(start, end, holidays) == by_day
+
+
 async def test_due_date_uses_the_holiday_table_and_wita(db):
     await Holiday.create(date=KEMERDEKAAN, name="Hari Kemerdekaan")
     # 16:30 UTC on Friday 14 August is already Saturday 00:30 in WITA.

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
-from server.models import Application, Feedback, Role, SurveyResponse
+from server.models import Application, Feedback, MutationResult, Role, SurveyResponse
 from server.services.applications import sync_service
-from tests.server.citizen import aged_form_token, form_nonce, push_application
+from server.services.citizen import skm
+from tests.server.citizen import Pushed, aged_form_token, form_nonce, push_application
 
 
 def complaint(**over: str) -> dict[str, str]:
@@ -87,6 +89,35 @@ async def test_bad_feedback_is_refused_and_nothing_is_stored(client, db, setting
         assert answer.status_code == 400, case
         assert "Periksa isian yang ditandai" in answer.text
     assert await Feedback.all().count() == 0
+
+
+async def test_an_oversized_body_is_413_with_a_message_and_stores_nothing(client, db, settings):
+    """The body is capped before it is parsed, whether or not it declares its length; an
+    honest worst case (2,000 four-byte characters, percent-encoded) still gets through."""
+    nonce = await form_nonce(client, "/umpan-balik")
+    token = aged_form_token(settings, nonce)
+    body = urlencode({**complaint(message="x" * 40_000), "form_token": token}).encode()
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    declared = await client.post("/umpan-balik", content=body, headers=form)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(body), 4096):
+            yield body[start : start + 4096]
+
+    streamed = await client.post("/umpan-balik", content=chunks(), headers=form)
+    for answer in (declared, streamed):
+        assert answer.status_code == 413
+        assert "pesan paling banyak 2.000 karakter" in answer.text  # Indonesian by default
+    assert "content-length" not in streamed.request.headers
+    assert await Feedback.all().count() == 0
+    english = await client.post("/umpan-balik?lang=en", content=body, headers=form)
+    assert "a message may hold at most 2,000 characters" in english.text
+    not_a_form = await client.post("/umpan-balik", json={"kind": "saran"})
+    assert not_a_form.status_code == 415 and await Feedback.all().count() == 0
+    widest = complaint(message="\U0001f600" * 2000)
+    honest = await client.post("/umpan-balik", data={**widest, "form_token": token})
+    assert honest.status_code == 303, honest.text[-1500:]
+    assert await Feedback.all().count() == 1
 
 
 async def test_a_flood_from_one_address_gets_429(client, db, settings):
@@ -273,8 +304,76 @@ async def test_survey_taken_offline_after_issue(client, make_user, make_device, 
         {"id": 4, "name": "submit_survey", "args": {**survey, "survey_id": str(uuid.uuid4())}},
     ]
     answer = await push(client, pushed.device_token, pushed.client_id, mutations)
-    assert [r["status"] for r in answer["results"]] == ["applied", "applied"]
+    assert [r["status"] for r in answer["results"]] == ["applied", "rejected"]
+    assert answer["results"][1]["reason"] == "already_rated"  # refused, not dropped silently
+    resent = await push(client, pushed.device_token, pushed.client_id, [{**mutations[0], "id": 5}])
+    assert resent["results"][0]["status"] == "applied"  # the same survey again: nothing new
     rows = await SurveyResponse.all()
     assert len(rows) == 1 and rows[0].u1 == 2 and rows[0].source == "field"
+    assert rows[0].id == survey["survey_id"]
     assert (await Application.get(id=pushed.record_id)).status == "terbit"
     assert rows[0].answered_at <= datetime.now(UTC)
+    stored = await MutationResult.filter(mutation_id=4).values_list("result", flat=True)
+    assert stored[0]["reason"] == "already_rated"  # replayed as refused to a tablet asking again
+
+
+async def issued_with_phone_survey(client, make_user, make_device) -> Pushed:
+    pushed = await push_application(client, make_user, make_device)
+    verifier = await make_user(Role.VERIFIER)
+    for step in ("verifikasi", "diproses", "disetujui", "terbit"):
+        await sync_service.transition(verifier, pushed.record_id, step)
+    app = await Application.get(id=pushed.record_id)
+    phone = {f"u{n}": "4" for n in range(1, 10)} | {
+        "age": "30",
+        "sex": "P",
+        "education": "sma",
+        "occupation": "wirausaha",
+    }
+    await skm.submit(app, phone, source="status_page", now=datetime.now(UTC))
+    return pushed
+
+
+def tablet_survey(mid: int, record_id: str) -> dict:
+    answers = {f"u{n}": 1 for n in range(1, 10)}
+    args = {"survey_id": str(uuid.uuid4()), "record_id": record_id, "answers": answers}
+    args |= {"age": 50, "sex": "L", "education": "sd", "occupation": "petani_nelayan"}
+    return {"id": mid, "name": "submit_survey", "args": args}
+
+
+async def test_a_tablet_survey_after_the_citizen_rated_is_refused(
+    client, make_user, make_device, siup_mikro_form
+):
+    pushed = await issued_with_phone_survey(client, make_user, make_device)
+    answer = await push(
+        client, pushed.device_token, pushed.client_id, [tablet_survey(3, pushed.record_id)]
+    )
+    (result,) = answer["results"]
+    assert result["status"] == "rejected" and result["reason"] == "already_rated"
+    rows = await SurveyResponse.all().values_list("source", "u1")
+    assert rows == [("status_page", 4)]
+
+
+async def test_a_phone_survey_racing_the_sync_check_still_refuses_the_tablet(
+    client, make_user, make_device, siup_mikro_form, monkeypatch, caplog
+):
+    """The phone's answer lands between the engine's check and the write: the write notices,
+    the push is retried one mutation at a time and the survey is refused by name; the other
+    mutation of the push still applies."""
+    pushed = await issued_with_phone_survey(client, make_user, make_device)
+    readers = sync_service.engine().store.claim_readers
+    real = readers["survey"]
+    calls = {"n": 0}
+
+    async def stale_first(sql, ids):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        return {} if calls["n"] == 1 else await real(sql, ids)
+
+    monkeypatch.setitem(readers, "survey", stale_first)
+    fid = str(uuid.uuid4())
+    mutations = [tablet_survey(3, pushed.record_id), feedback_mutation(4, fid)]
+    answer = await push(client, pushed.device_token, pushed.client_id, mutations)
+    assert [r["status"] for r in answer["results"]] == ["rejected", "applied"]
+    assert answer["results"][0]["reason"] == "already_rated"
+    assert await SurveyResponse.all().values_list("source", flat=True) == ["status_page"]
+    assert await Feedback.filter(id=fid).exists()
+    assert calls["n"] == 2 and "answered meanwhile" in caplog.text

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from server.models import Application, AuditEvent, Role
 from server.services.applications import sla_reports
 from tests.conftest import staff_login
+from tests.uploads.harness import pdf_bytes, pdf_leaks
 
 NIK = "6371055208900001"
 PAYLOAD = '<script>alert("x")</script>'
@@ -227,7 +228,7 @@ async def test_overdue_list_and_sla_compliance(
     assert backwards.status_code == 400
 
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PDF = pdf_bytes(author="Petugas Penerbit")
 
 
 async def test_issue_with_a_permit_pdf_that_staff_can_open(
@@ -258,9 +259,20 @@ async def test_issue_with_a_permit_pdf_that_staff_can_open(
     app = await Application.get(id=app_id)
     assert app.status == "terbit" and app.issued_reference == "SIUP-001"
     page = await client.get(f"/office/applications/{app_id}")
-    assert f"/api/uploads/{app.permit_file_sha256}/content" in page.text
-    served = await client.get(f"/api/uploads/{app.permit_file_sha256}/content?variant=original")
-    assert served.status_code == 200 and served.content == PDF
+    link = page.text.split('id="permit-pdf" href="')[1].split('"')[0]
+    assert link == f"/api/uploads/{app.permit_file_sha256}/content"
+    # What the page's link opens, for the verifier who issued it: the permit without the
+    # author, software and dates it was made with.
+    served = await client.get(link)
+    assert served.status_code == 200 and served.headers["content-type"] == "application/pdf"
+    assert (
+        pdf_leaks(PDF, "Petugas Penerbit") and pdf_leaks(served.content, "Petugas Penerbit") == []
+    )
+    refused = await client.get(f"/api/uploads/{app.permit_file_sha256}/content?variant=original")
+    assert refused.status_code == 403  # the file as uploaded: supervisors and admins
+    await signed_in(client, make_user, Role.SUPERVISOR, area_codes=["63.71"])
+    kept = await client.get(f"/api/uploads/{app.permit_file_sha256}/content?variant=original")
+    assert kept.status_code == 200 and kept.content == PDF
     elsewhere = await make_user(Role.VERIFIER, area_codes=["63.03"])
     await staff_login(client, elsewhere.username)
     hidden = await client.get(f"/api/uploads/{app.permit_file_sha256}/content?variant=original")

@@ -5,6 +5,7 @@ in both languages for a filter value that does not exist."""
 from __future__ import annotations
 
 import itertools
+import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -228,3 +229,89 @@ async def test_badges_and_times_in_wita(client: httpx.AsyncClient, office) -> No
     assert "30 November 2026, 09.00 WITA" in html  # T0 is 01.00 UTC
     assert "Peringatan NIK" in html and "Berkas belum lengkap" in html
     assert f'href="/office/applications/{warned.id}"' in html
+
+
+async def test_due_sort_pages_every_application_once_in_order(  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient, office
+) -> None:
+    """Open clocks (running or paused) by due date, overdue first, ties by id; then the
+    applications with no running clock (none yet, decided, cancelled) longest waiting first.
+    Every page size walks them all exactly once, in both the JSON twin and the HTML pages."""
+    officer = office["officer"]
+    today = datetime.now(UTC).date()
+    d = [today + timedelta(days=n) for n in (-9, -1, 0, 3, 10)]
+    apps = [
+        await add(officer, sla_state="running", sla_due=d[3]),
+        await add(officer, sla_state="running", sla_due=d[0]),  # the most overdue
+        await add(officer, sla_state="paused", sla_due=d[1]),
+        *[await add(officer, sla_state="running", sla_due=d[2]) for _ in range(3)],  # a tie
+        await add(officer, sla_state="running", sla_due=d[4]),
+        # No due date yet: the file is not complete (three at the same moment, a tie).
+        *[await add(officer, sla_state="waiting", submitted_at=T0) for _ in range(3)],
+        await add(officer, sla_state="waiting", submitted_at=T0 - timedelta(days=3)),
+        # A due date, but the clock stopped: these sort with the rest, not by their date.
+        await add(officer, status="disetujui", sla_state="met", sla_due=d[0] - timedelta(9)),
+        await add(
+            officer, status="dibatalkan", sla_state="cancelled", submitted_at=T0 + timedelta(1)
+        ),
+    ]
+    await add(officer, region="63.03.05.1001", sla_state="running", sla_due=d[0])  # not mine
+    open_clocks = sorted(
+        (a for a in apps if a.sla_state in ("running", "paused")), key=lambda a: (a.sla_due, a.id)
+    )
+    rest = sorted(
+        (a for a in apps if a.sla_state not in ("running", "paused")),
+        key=lambda a: (a.submitted_at, a.id),
+    )
+    expected = [a.tracking_code for a in [*open_clocks, *rest]]
+    assert len(expected) == 13 and expected[0] == apps[1].tracking_code
+    await staff_login(client, office["verifier"].username)
+
+    for limit in (1, 2, 3, 4, 6, 7, 8, 12, 13, 14):  # 7: a page ends at the last open clock
+        seen: list[str] = []
+        pages = 0
+        url: str | None = f"/office.json?sort=due&limit={limit}"
+        while url:
+            body = (await client.get(url)).json()
+            assert body["applications"], (limit, pages)  # never an empty page
+            seen += [row["tracking_code"] for row in body["applications"]]
+            url = body["next"] and body["next"].replace("/office/?", "/office.json?")
+            pages += 1
+        assert seen == expected, limit
+        assert pages == -(-13 // limit), limit
+
+    # The HTML pages follow the same cursor; the sort stays selected.
+    seen = []
+    url = "/office/?sort=due&limit=5"
+    while url:
+        html = (await client.get(url)).text
+        assert '<option value="due" selected>' in html
+        codes = [c for c in expected if f">{c}</a>" in html]
+        seen += sorted(codes, key=html.index)
+        found = re.search(r'rel="next" href="([^"]+)"', html)
+        url = found and found.group(1).replace("&amp;", "&")
+    assert seen == expected
+
+    # Filters apply inside the sort: only overdue ones, in due order.
+    overdue = await listing(client, sort="due", overdue="1")
+    assert overdue == [
+        a.tracking_code for a in open_clocks if a.sla_due < today and a.sla_state == "running"
+    ]
+
+
+async def test_a_cursor_from_another_sort_is_refused(client: httpx.AsyncClient, office) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(3):
+        await add(office["officer"], sla_state="running", sla_due=date(2026, 12, 1))
+    await staff_login(client, office["verifier"].username)
+    newest = (await client.get("/office.json?limit=1")).json()["next"]
+    due = (await client.get("/office.json?limit=1&sort=due")).json()["next"]
+    newest_cursor = newest.split("cursor=")[1]
+    due_cursor = due.split("cursor=")[1]
+    for params in (
+        {"sort": "due", "cursor": newest_cursor},
+        {"sort": "newest", "cursor": due_cursor},
+    ):
+        response = await client.get("/office.json", params=params)
+        assert response.status_code == 400
+        assert response.json()["error"]["parameter"] == "cursor"
+        assert "first page" in response.json()["error"]["messages"]["en"]

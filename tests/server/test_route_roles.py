@@ -161,6 +161,7 @@ ADMIN_CHANGES = {
     "/admin/regions/import": ("/admin/regions/import", 400),
     "/admin/permit-types": ("/admin/permit-types", 400),
     "/admin/permit-types/{code}/forms": ("/admin/permit-types/no-such-permit/forms", 400),
+    "/admin/permit-types/{code}/sla": ("/admin/permit-types/no-such-permit/sla", 404),
 }
 
 # (method, route path) → Row. HEAD follows GET and is not listed separately.
@@ -238,6 +239,11 @@ EXPECTED: dict[tuple[str, str], Row] = {
         url=f"/api/uploads/{SHA}",
         request=csrf_header(headers={**PATCH_HEADERS, "X-HTTP-Method-Override": "PATCH"}),
         state_changing=True,
+    ),
+    ("GET", "/api/uploads/{sha256}/state"): Row(
+        # The field app's probe before tus: the same callers as HEAD, 200 for "not here".
+        {ANON: 401, DEVICE: 200, **dict.fromkeys(STAFF, 200)},
+        url=f"/api/uploads/{SHA}/state",
     ),
     ("GET", "/api/uploads/{sha256}/content"): Row(
         # Staff only; an unknown file is 404 whoever asks (no hint whether it exists).

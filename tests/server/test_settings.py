@@ -47,6 +47,9 @@ def test_development_secret_is_generated_once_and_kept(tmp_path):
         ({"UPLOAD_LOCKS": "postgres"}, "UPLOAD_LOCKS=postgres needs a PostgreSQL"),
         ({"FIELD_LOCK_IDLE_SECONDS": "2"}, "FIELD_LOCK_IDLE_SECONDS=2 must be between"),
         ({"FIELD_LOCK_IDLE_SECONDS": "ten"}, "FIELD_LOCK_IDLE_SECONDS"),
+        ({"UPLOAD_DAILY_FILES": "-1"}, r"UPLOAD_DAILY_FILES='-1' .*\(0 turns it off\)"),
+        ({"UPLOAD_DAILY_BYTES": "lots"}, "UPLOAD_DAILY_BYTES"),
+        ({"MAX_UPLOAD_BYTES": "0"}, "MAX_UPLOAD_BYTES='0' must be greater than zero$"),
     ],
 )
 def test_a_wrong_value_names_the_variable(tmp_path, extra, names):
@@ -75,3 +78,11 @@ def test_cli_start_up_error_is_clear(tmp_path):
     )
     assert result.returncode == 2
     assert "configuration error: DATABASE_URL='oracle://x' is not supported" in result.stderr
+
+
+def test_daily_upload_quota_defaults_and_zero_turns_it_off(tmp_path):
+    settings = Settings.from_env(env(tmp_path))
+    assert (settings.upload_daily_files, settings.upload_daily_bytes) == (1000, 2 * 1024**3)
+    off = Settings.from_env(env(tmp_path, UPLOAD_DAILY_FILES="0", UPLOAD_DAILY_BYTES="0"))
+    assert (off.upload_daily_files, off.upload_daily_bytes) == (0, 0)
+    assert Settings.from_env(env(tmp_path, UPLOAD_DAILY_FILES="40")).upload_daily_files == 40

@@ -78,8 +78,8 @@ async def test_golden_scenario_over_http(
 ) -> None:
     scenario = load(path)
     headers = await officers(scenario["actors"])
-    # No area: office staff without one see every application (these have no region).
-    staff = await make_user(Role.VERIFIER, username="verifikator", area_codes=[])
+    # These applications have no region: only an office-wide role (admin) sees them.
+    staff = await make_user(Role.ADMIN, username="verifikator", area_codes=[])
     csrf = await staff_login(client, staff.username)
     maps: dict[str, dict[str, str]] = {"cursor": {}, "conflict": {}}
     for index, step in enumerate(scenario["steps"]):
@@ -262,7 +262,7 @@ async def test_resolve_needs_staff_role_and_csrf(
     device: dict[str, str],
     make_user,  # type: ignore[no-untyped-def]
 ) -> None:
-    staff = await make_user(Role.VERIFIER, area_codes=[])  # every area
+    staff = await make_user(Role.ADMIN, area_codes=[])  # office-wide: the record has no region
     cid = await conflict_id(client, device, staff)
     url = f"/api/conflicts/{cid}/resolve"
     assert (await client.post(url, json={"keep": "device"})).status_code == 401

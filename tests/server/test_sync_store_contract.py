@@ -9,6 +9,7 @@ import pytest
 
 from server.models import Blob, MutationResult, SyncPushLog
 from server.services.applications.sync_store import TortoiseStore
+from server.services.citizen import skm
 from server.settings import Settings
 from sync import Actor, Sync
 from tests.sync.contract import StoreContract
@@ -18,7 +19,10 @@ from tests.sync.helpers import Device, create, intent
 class TestTortoiseStore(StoreContract):
     @pytest.fixture
     def store(self, db: Settings) -> TortoiseStore:
-        return TortoiseStore()
+        return TortoiseStore(
+            effect_writers={"survey": skm.write_effects},
+            claim_readers={"survey": skm.surveys_of},
+        )
 
     async def mark_blob(self, store: Any, sha256: str) -> None:
         await Blob.create(sha256=sha256, size=3, content_type="image/jpeg")

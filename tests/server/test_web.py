@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from server.models import Role
+from server.web import pwa
 from server.web.security import CSP
 from tests.conftest import staff_login
 
@@ -30,6 +31,10 @@ async def test_every_response_carries_a_strict_csp(client, db):
         assert response.headers["content-security-policy"] == CSP
         assert response.headers["x-content-type-options"] == "nosniff"
     assert "'unsafe-inline'" not in CSP and "script-src 'self'" in CSP
+    # The field app's page adds only the hashes of its own inline bundle and stylesheet.
+    field_app = await client.get("/app/")
+    assert field_app.headers["content-security-policy"] == pwa.page_csp() != CSP
+    assert "'unsafe" not in pwa.page_csp()
 
 
 async def test_api_errors_are_json_and_pages_are_indonesian_html(client, db):

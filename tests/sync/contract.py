@@ -558,3 +558,41 @@ class StoreContract:
         assert out["results"][0]["status"] == "conflict"  # the office changed it meanwhile
         kept = await self.stored(store, rid(1))
         assert kept.fields["phone"] == "+62899" and kept.typed == {}
+
+    # --- one survey per service event ------------------------------------------------------
+
+    async def test_a_second_survey_for_a_rated_service_is_refused_not_dropped(
+        self, store: Store, sync: Sync, ani: Device, staff: Actor
+    ) -> None:
+        cici = Device(sync, Actor("u-cici", "d-cici-1", (AREA,)))  # another tablet, same area
+        await ani.push(create(1, {"business_region": VILLAGE}), intent("submit_application", 1))
+        for step in ("verifikasi", "diproses", "disetujui", "terbit"):
+            await sync.transition(staff, rid(1), step)
+        first, other = rid(901), rid(902)
+        out = await ani.push(survey(1, first), survey(1, other))  # both in one push
+        assert [r["status"] for r in out["results"]] == ["applied", "rejected"]
+        assert out["results"][1]["reason"] == "already_rated"
+        assert "already been rated" in out["results"][1]["message"]
+        resent = await ani.push(survey(1, first))  # the same survey under a new mutation id
+        assert resent["results"][0]["status"] == "applied"
+        again = await cici.push(survey(1, other))
+        assert again["results"][0]["status"] == "rejected"
+        assert again["results"][0]["reason"] == "already_rated"
+        async with store.write() as tx:
+            held = await tx.claims([("survey", rid(1)), ("survey", rid(2))])
+        assert held == {("survey", rid(1)): first}
+
+
+def survey(n: int, survey_id: str) -> dict[str, Any]:
+    return {
+        "name": "submit_survey",
+        "args": {
+            "survey_id": survey_id,
+            "record_id": rid(n),
+            "answers": {f"u{e}": 1 + e % 4 for e in range(1, 10)},
+            "age": 41,
+            "sex": "L",
+            "education": "s1",
+            "occupation": "petani_nelayan",  # the longest choice
+        },
+    }

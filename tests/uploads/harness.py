@@ -102,3 +102,66 @@ def metadata(data: bytes, **extra: str) -> dict[str, str]:
 
 def encode_metadata(meta: dict[str, str]) -> str:
     return ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in meta.items())
+
+
+PDF_AUTHOR = "Budi Santoso Pemohon"
+PDF_SOFTWARE = "KantorWriter Rahasia 9.1"
+
+
+def pdf_bytes(author: str = PDF_AUTHOR, pages: int = 1) -> bytes:
+    """A real PDF (pikepdf) carrying what a document leaks: the information dictionary
+    (author, creator, producer, title, dates), an XMP packet on the catalog and on a page,
+    application private data and a page modification date."""
+    import pikepdf
+
+    pdf = pikepdf.new()
+    for _ in range(pages):
+        pdf.add_blank_page()
+    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+        meta["dc:creator"] = [author]
+        meta["xmp:CreatorTool"] = PDF_SOFTWARE
+        meta["pdf:Producer"] = PDF_SOFTWARE
+    info = pdf.docinfo
+    info["/Author"] = author
+    info["/Creator"] = PDF_SOFTWARE
+    info["/Producer"] = PDF_SOFTWARE
+    info["/Title"] = f"Surat izin milik {author}"
+    info["/CreationDate"] = "D:20261203101010+08'00'"
+    info["/ModDate"] = "D:20261203111111+08'00'"
+    page = pdf.pages[0].obj
+    page["/LastModified"] = pikepdf.String("D:20261203111111+08'00'")
+    page["/PieceInfo"] = pikepdf.Dictionary(
+        {"/KantorWriter": pikepdf.Dictionary({"/Private": pikepdf.String(author)})}
+    )
+    page["/Metadata"] = pdf.make_stream(
+        f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:li>{author}</rdf:li></x:xmpmeta>'.encode(),
+        Type=pikepdf.Name.Metadata,
+        Subtype=pikepdf.Name.XML,
+    )
+    out = io.BytesIO()
+    pdf.save(out, compress_streams=False)
+    return out.getvalue()
+
+
+def pdf_leaks(data: bytes, author: str = PDF_AUTHOR) -> list[str]:
+    """What of a document's metadata a PDF still carries, read both by parsing it (compressed
+    streams included) and as raw bytes; [] when nothing is left."""
+    import pikepdf
+
+    found = [
+        marker
+        for marker in (author.encode(), PDF_SOFTWARE.encode(), b"xmpmeta", b"20261203")
+        if marker in data
+    ]
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        found += [f"info {key}" for key in pdf.docinfo]
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
+                found += [
+                    f"{key} in object {obj.objgen}"
+                    for key in ("/Metadata", "/PieceInfo", "/LastModified")
+                    if key in obj
+                ]
+                if isinstance(obj, pikepdf.Stream) and author.encode() in obj.read_bytes():
+                    found.append(f"author in stream {obj.objgen}")
+    return found

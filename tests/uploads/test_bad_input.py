@@ -6,13 +6,14 @@ import io
 import struct
 import zipfile
 import zlib
+from pathlib import Path
 
 import httpx
 import pytest
 from PIL import Image
 
 from tests.uploads.conftest import Live
-from tests.uploads.harness import encode_metadata, metadata, photo_bytes, sha256
+from tests.uploads.harness import encode_metadata, metadata, pdf_bytes, photo_bytes, sha256
 
 OCTETS = "application/offset+octet-stream"
 
@@ -194,8 +195,7 @@ def test_png_and_webp_and_pdf_are_accepted(live: Live) -> None:
         data = buf.getvalue()
         r = upload(live, data, filetype=filetype, filename=f"a.{fmt.lower()}")
         assert r.status_code == 204, r.text
-    pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-    r = upload(live, pdf, filetype="application/pdf", filename="surat.pdf", kind="document")
+    r = upload(live, pdf_bytes(), filetype="application/pdf", filename="surat.pdf", kind="document")
     assert r.status_code == 204, r.text
     assert len(live.recorder.completed) == 3
 
@@ -209,3 +209,35 @@ def test_a_configured_kind_allowlist_is_enforced() -> None:
     with pytest.raises(UploadError) as refused:
         check_upload_metadata(meta, frozenset({"ktp"}))
     assert refused.value.code == "bad_kind"
+
+
+def test_active_pdf_content_hidden_in_a_compressed_object_stream_is_refused(
+    tmp_path: Path,
+) -> None:
+    """The byte scan cannot read compressed object streams; the parsed check does."""
+    import pikepdf
+
+    from server.uploads.checks import check_file
+    from server.uploads.errors import UploadError
+
+    pdf = pikepdf.open(io.BytesIO(pdf_bytes()))
+    pdf.Root.OpenAction = pdf.make_indirect(
+        pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)"))
+    )
+    out = io.BytesIO()
+    pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    hidden = out.getvalue()
+    assert b"JavaScript" not in hidden and b"/JS" not in hidden  # invisible to the byte scan
+    path = tmp_path / "hidden.pdf"
+    path.write_bytes(hidden)
+    with pytest.raises(UploadError) as refused:
+        check_file(path, "application/pdf", 1, 1)
+    assert refused.value.code == "active_content"
+
+    pageless = tmp_path / "pageless.pdf"
+    pageless.write_bytes(
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+    with pytest.raises(UploadError) as refused:
+        check_file(pageless, "application/pdf", 1, 1)
+    assert refused.value.code == "corrupt_file"

@@ -252,6 +252,9 @@ def test_expired_upload_is_gone_then_cleaned_then_restartable(tmp_path) -> None:
         patch(live, sha, 0, data[:1000])
         time.sleep(1.6)
         assert live.http.head(f"/api/uploads/{sha}").status_code == 410
+        # the field app's probe: nothing to resume, so it creates afresh
+        r = live.http.get(f"/api/uploads/{sha}/state")
+        assert r.json() == {"present": False, "stored": False}
         r = patch(live, sha, 1000, data[1000:])
         assert (r.status_code, r.json()["error"]) == (410, "upload_expired")
 
@@ -273,3 +276,55 @@ def test_expired_upload_is_gone_then_cleaned_then_restartable(tmp_path) -> None:
         assert lock.exists()
         assert asyncio.run(expire_uploads(storage, locks, now=time.time() + 3700)) == 0
         assert not lock.exists()
+
+
+def test_non_ascii_digits_in_length_and_offset_are_400_not_500(live: Live) -> None:
+    """str.isdigit() says yes to "²" and "٣" (a header byte 0xB2 reads as "²"); int() does
+    not. Found while making the OpenAPI document and the server agree."""
+    data = photo_bytes()
+    for value in (b"\xb2", "١٢".encode()):
+        r = live.http.post(
+            "/api/uploads/",
+            headers=[
+                (b"Upload-Length", value),
+                (b"Upload-Metadata", encode_metadata(metadata(data)).encode()),
+            ],
+        )
+        assert (r.status_code, r.json()["error"]) == (400, "bad_header"), r.text
+    assert create(live, data).status_code == 201
+    r = live.http.patch(
+        f"/api/uploads/{sha256(data)}",
+        content=data,
+        headers=[(b"Upload-Offset", b"\xb2"), (b"Content-Type", OCTETS.encode())],
+    )
+    assert (r.status_code, r.json()["error"]) == (400, "bad_header"), r.text
+    assert patch(live, sha256(data), 0, data).status_code == 204
+
+
+def test_state_says_absent_partial_and_stored_with_200_and_present_when_head_would(
+    live: Live,
+) -> None:
+    """The field app's probe before tus: 200 JSON whatever the answer, ``present`` exactly
+    when a HEAD answers 200 (resume there), never for an unknown or expired upload."""
+    data = photo_bytes(seed=7)
+    sha = sha256(data)
+
+    def state() -> dict[str, bool]:
+        r = live.http.get(f"/api/uploads/{sha}/state")
+        assert r.status_code == 200, r.text
+        assert r.headers["Cache-Control"] == "no-store"
+        return dict(r.json())
+
+    assert state() == {"present": False, "stored": False}
+    assert live.http.head(f"/api/uploads/{sha}").status_code == 404
+    create(live, data)
+    patch(live, sha, 0, data[:1000])
+    assert state() == {"present": True, "stored": False}
+    assert live.http.head(f"/api/uploads/{sha}").headers["Upload-Offset"] == "1000"
+    patch(live, sha, 1000, data[1000:])
+    assert state() == {"present": True, "stored": True}
+
+    bad = live.http.get("/api/uploads/" + "G" * 64 + "/state")
+    assert (bad.status_code, bad.json()["error"]) == (400, "bad_sha256")
+    anonymous = httpx.get(f"{live.url}/api/uploads/{sha}/state")
+    assert anonymous.status_code == 401 and "error" in anonymous.json()

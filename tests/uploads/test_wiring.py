@@ -24,7 +24,14 @@ from server.uploads.storage import LocalDiskStorage, UploadInfo
 from server.uploads.web import cleanup
 from tests.conftest import staff_login
 from tests.forms import install_siup_mikro
-from tests.uploads.harness import encode_metadata, photo_bytes, sha256
+from tests.uploads.harness import (
+    PDF_AUTHOR,
+    encode_metadata,
+    pdf_bytes,
+    pdf_leaks,
+    photo_bytes,
+    sha256,
+)
 
 OCTETS = "application/offset+octet-stream"
 TUS = {"Tus-Resumable": "1.0.0"}
@@ -66,12 +73,17 @@ def attach(record_id: str, sha: str, kind: str = "ktp") -> dict[str, Any]:
 
 
 async def tus_upload(
-    client: httpx.AsyncClient, auth: dict[str, str], data: bytes, record_id: str, kind: str = "ktp"
+    client: httpx.AsyncClient,
+    auth: dict[str, str],
+    data: bytes,
+    record_id: str,
+    kind: str = "ktp",
+    filetype: str = "image/jpeg",
 ) -> httpx.Response:
     meta = {
         "sha256": sha256(data),
         "filename": "ktp.jpg",
-        "filetype": "image/jpeg",
+        "filetype": filetype,
         "record_id": record_id,
         "kind": kind,
     }
@@ -407,3 +419,128 @@ async def test_head_of_whole_bytes_that_fail_the_checks_answers_404(  # type: ig
     head = await client.head(f"/api/uploads/{sha}", headers={**auth, **TUS})
     assert head.status_code == 404
     assert await storage.get_upload(sha) is None and await storage.get_blob(sha) is None
+
+
+async def test_a_pdf_is_served_without_its_author_software_dates_or_xmp(  # type: ignore[no-untyped-def]
+    client, officer, make_user
+) -> None:
+    """Issue 10, files: what staff open is the document without its metadata; the file as
+    uploaded is for supervisors and admins, and every view is audited."""
+    import pikepdf
+
+    _, auth, _ = officer
+    record_id = str(uuid.uuid4())
+    data = pdf_bytes(pages=2)
+    assert pdf_leaks(data)  # the positive control: the upload does carry them
+    sha = sha256(data)
+    await push(client, auth, create_app_mutation(record_id), attach(record_id, sha, "document"))
+    r = await tus_upload(client, auth, data, record_id, "document", "application/pdf")
+    assert r.status_code == 201, r.text
+    url = f"/api/uploads/{sha}/content"
+
+    verifier = await make_user(Role.VERIFIER, area_codes=["63.71"])
+    await staff_login(client, verifier.username)
+    served = await client.get(url)
+    assert served.status_code == 200
+    assert served.headers["content-type"] == "application/pdf"
+    assert served.headers["content-disposition"].startswith("attachment;")
+    assert "sandbox" in served.headers["content-security-policy"]
+    assert pdf_leaks(served.content) == []
+    with pikepdf.open(io.BytesIO(served.content)) as pdf:
+        assert len(pdf.pages) == 2  # the document itself is whole
+    r = await client.get(url, params={"variant": "original"})
+    assert (r.status_code, r.json()["error"]) == (403, "original_restricted")
+    assert "dokumen asli" in r.json()["message"].lower()
+    r = await client.get(url, params={"variant": "thumb"})
+    assert (r.status_code, r.json()["error"]) == (404, "no_thumbnail")
+
+    supervisor = await make_user(Role.SUPERVISOR, area_codes=["63.71"])
+    await staff_login(client, supervisor.username)
+    original = await client.get(url, params={"variant": "original"})
+    assert original.content == data and PDF_AUTHOR.encode() in original.content
+    views = await AuditEvent.filter(action="file.view").order_by("seq")
+    assert [(v.actor_id, v.detail["variant"]) for v in views] == [  # type: ignore[attr-defined]
+        (verifier.id, "safe"),
+        (supervisor.id, "original"),
+    ]
+    row = await Blob.get(sha256=sha)
+    assert (row.content_type, row.safe_content_type) == ("application/pdf", "application/pdf")
+
+
+async def test_a_pdf_stored_before_cleaning_is_cleaned_on_first_view(  # type: ignore[no-untyped-def]
+    client, officer, make_user, db: Settings
+) -> None:
+    """Files stored by an earlier version (no clean copy) are never served with their
+    metadata: the copy is made on first view and kept."""
+    _, auth, _ = officer
+    record_id = str(uuid.uuid4())
+    data = pdf_bytes()
+    sha = sha256(data)
+    await push(client, auth, create_app_mutation(record_id), attach(record_id, sha, "document"))
+    storage = LocalDiskStorage(db.media_dir)
+    info = UploadInfo(sha, len(data), {"sha256": sha}, time.time(), time.time() + 60)
+    await storage.save_upload(info, new=True)
+    part = await storage.open_part(sha)
+    await part.write(data)
+    await part.close()
+    await storage.commit(info, "application/pdf", None, None)  # as stored before
+    await files.blob_stored(
+        sha256=sha, size=len(data), content_type="application/pdf", safe_content_type=None
+    )
+    assert await storage.variant_path(sha, "safe") is None
+
+    verifier = await make_user(Role.VERIFIER, area_codes=["63.71"])
+    await staff_login(client, verifier.username)
+    first = await client.get(f"/api/uploads/{sha}/content")
+    assert first.status_code == 200 and pdf_leaks(first.content) == []
+    kept = await storage.variant_path(sha, "safe")
+    assert kept is not None and kept.read_bytes() == first.content
+    assert (await client.get(f"/api/uploads/{sha}/content")).content == first.content
+
+
+def _image_with_metadata(fmt: str) -> bytes:
+    im = Image.effect_noise((900, 600), 60).convert("RGB")
+    exif = Image.Exif()
+    exif[0x010F] = "TestCam"
+    exif[0x8825] = {1: "S", 2: (3.0, 19.0, 12.0), 3: "E", 4: (114.0, 35.0, 24.0)}
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/">Budi Santoso</x:xmpmeta>'
+    buf = io.BytesIO()
+    if fmt == "PNG":
+        from PIL import PngImagePlugin
+
+        text = PngImagePlugin.PngInfo()
+        text.add_text("Author", "Budi Santoso")
+        text.add_itxt("XML:com.adobe.xmp", xmp.decode())
+        im.save(buf, format="PNG", exif=exif.tobytes(), pnginfo=text)
+    else:
+        im.save(buf, format=fmt, exif=exif.tobytes(), xmp=xmp)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "filetype"), [("JPEG", "image/jpeg"), ("PNG", "image/png"), ("WEBP", "image/webp")]
+)
+async def test_every_served_image_variant_is_free_of_exif_gps_xmp_and_text(  # type: ignore[no-untyped-def]
+    client, officer, make_user, fmt: str, filetype: str
+) -> None:
+    _, auth, _ = officer
+    record_id = str(uuid.uuid4())
+    data = _image_with_metadata(fmt)
+    with Image.open(io.BytesIO(data)) as im:  # the positive control
+        assert im.getexif().get_ifd(0x8825)
+    assert b"Budi Santoso" in data
+    sha = sha256(data)
+    await push(client, auth, create_app_mutation(record_id), attach(record_id, sha))
+    assert (await tus_upload(client, auth, data, record_id, filetype=filetype)).status_code == 201
+    verifier = await make_user(Role.VERIFIER, area_codes=["63.71"])
+    await staff_login(client, verifier.username)
+    for variant in ("safe", "thumb"):
+        r = await client.get(f"/api/uploads/{sha}/content", params={"variant": variant})
+        assert r.status_code == 200, (variant, r.text)
+        assert b"Budi Santoso" not in r.content and b"xmpmeta" not in r.content, variant
+        assert b"Exif" not in r.content and b"TestCam" not in r.content, variant
+        with Image.open(io.BytesIO(r.content)) as im:
+            assert not im.getexif(), variant
+            assert not {"exif", "xmp", "XML:com.adobe.xmp", "Author"} & set(im.info), variant
+    r = await client.get(f"/api/uploads/{sha}/content", params={"variant": "original"})
+    assert r.status_code == 403  # the only variant with metadata is for supervisors

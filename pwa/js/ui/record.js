@@ -9,6 +9,7 @@ import { displayPhone } from "../../core/phone.js";
 import { regionIndex } from "./fields.js";
 import { problemText } from "./problems.js";
 import { CANCELLABLE_STATUSES, EDITABLE_STATUSES, correctionNotes } from "../../core/records.js";
+import { citizenCard } from "./citizen.js";
 
 export async function render(root, { params, store }) {
   const rec = await store.getRecord(params[0]);
@@ -135,6 +136,7 @@ export async function render(root, { params, store }) {
     );
   }
   root.append(actions);
+  root.append(citizenCard(rec, await store.pendingFor(rec.id), { draft: rec.draft }));
 
   const data = h("section", { class: "card" }, h("h2", {}, t("record.data")));
   for (const s of def.sections || []) {

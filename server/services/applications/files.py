@@ -192,14 +192,13 @@ def _under(code: str, prefixes: list[str]) -> bool:
 
 
 async def default_access(user: User, application: Any) -> bool:
-    """Admins see everything; anyone sees their own; office staff with no assigned area see
-    everything; otherwise the application's region must lie in the user's areas."""
+    """Admins see everything; anyone sees their own; otherwise the application's region must
+    lie in the user's areas (office staff with no area assigned see nothing, as in
+    ``applications.scope``)."""
     if user.role == Role.ADMIN or str(application.owner_user_id) == str(user.id):
         return True
     areas = [str(code) for code in user.area_codes or []]
-    if not areas:
-        return user.role in (Role.VERIFIER, Role.SUPERVISOR)
-    return _under(str(application.region_code or ""), areas)
+    return bool(areas) and _under(str(application.region_code or ""), areas)
 
 
 async def may_see_application(user: User, application: Any) -> bool:
@@ -212,11 +211,12 @@ async def may_see_application(user: User, application: Any) -> bool:
 # The photo as taken keeps its EXIF (camera, time, GPS of where it was taken): evidence a
 # supervisor may need about a field visit. Everyone else sees the re-encoded copies, which
 # carry no metadata.
-ORIGINAL_IMAGE_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
+ORIGINAL_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 
-def may_see_original_image(user: User) -> bool:
-    return user.role in ORIGINAL_IMAGE_ROLES
+def may_see_original(user: User) -> bool:
+    """The file as uploaded: a photo's EXIF (GPS, camera), a PDF's author and software."""
+    return user.role in ORIGINAL_ROLES
 
 
 async def record_view(user: User, sha256: str, variant: str) -> None:

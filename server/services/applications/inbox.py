@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count
+from tortoise.queryset import QuerySet
 
 from server.models import (
     Application,
@@ -38,7 +39,12 @@ from sync.model import DRAFT, STATUSES
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 MAX_SEARCH = 100
-SORTS = ("newest", "oldest", "updated")
+SORTS = ("newest", "oldest", "updated", "due")
+# The "due" sort: first every application whose SLA clock runs or is paused, by due date
+# (soonest first, so the overdue ones lead), then the rest (no clock yet, decided, cancelled)
+# longest waiting first. Its cursor names the segment it stopped in.
+OPEN_SEGMENT, REST_SEGMENT = "open", "rest"
+OPEN_CLOCKS = (RUNNING, PAUSED)
 FLAGS = ("overdue", "conflict", "duplicate", "files_missing")
 PARAMETERS = frozenset(
     {"status", "permit_type", "region", "officer", "from", "to", "q", "sort", "cursor", "limit"}
@@ -66,6 +72,16 @@ class FilterError(ServiceError):
 
 
 @dataclass(frozen=True)
+class Cursor:
+    """Where a page stopped: the sort key and id of its last row (and, for the due sort,
+    which segment that row was in: an open clock's ``sla_due`` date, or ``submitted_at``)."""
+
+    value: datetime | date
+    id: str
+    segment: str = ""
+
+
+@dataclass(frozen=True)
 class Filters:
     status: str = ""
     permit_type: str = ""
@@ -79,7 +95,7 @@ class Filters:
     files_missing: bool = False
     q: str = ""
     sort: str = "newest"
-    cursor: tuple[datetime, str] | None = None
+    cursor: Cursor | None = None
     limit: int = PAGE_SIZE
 
     def as_params(self) -> dict[str, str]:
@@ -120,21 +136,32 @@ def _bad_date(name: str, value: str) -> date:
     raise FilterError(name, "invalid_date", value)
 
 
-def encode_cursor(moment: datetime, record_id: str) -> str:
-    text = f"{moment.astimezone(UTC).isoformat()}|{record_id}"
+def encode_cursor(value: datetime | date, record_id: str, segment: str = "") -> str:
+    key = value.astimezone(UTC).isoformat() if isinstance(value, datetime) else value.isoformat()
+    text = f"{segment}~{key}|{record_id}" if segment else f"{key}|{record_id}"
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def decode_cursor(text: str) -> tuple[datetime, str]:
+def decode_cursor(text: str, sort: str = "newest") -> Cursor:
+    """A cursor made for ``sort``; anything else (damaged, or made for another sort) is a
+    400 naming the cursor."""
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
-        moment, record_id = raw.split("|", 1)
-        parsed = datetime.fromisoformat(moment)
+        key, record_id = raw.split("|", 1)
+        segment, _, key = key.rpartition("~")
+        value: datetime | date
+        if segment == OPEN_SEGMENT:
+            value = date.fromisoformat(key)
+        else:
+            value = datetime.fromisoformat(key)
+            if value.tzinfo is None:
+                raise ValueError(key)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise FilterError("cursor", "invalid_cursor", text[:40]) from None
-    if parsed.tzinfo is None or not record_id or len(record_id) > 36:
+    wanted = (OPEN_SEGMENT, REST_SEGMENT) if sort == "due" else ("",)
+    if segment not in wanted or not record_id or len(record_id) > 36:
         raise FilterError("cursor", "invalid_cursor", text[:40])
-    return parsed, record_id
+    return Cursor(value, record_id, segment)
 
 
 def parse_filters(params: Mapping[str, str]) -> Filters:
@@ -174,7 +201,7 @@ def parse_filters(params: Mapping[str, str]) -> Filters:
         files_missing=_flag(params, "files_missing"),
         q=q,
         sort=sort,
-        cursor=decode_cursor(cursor_text) if cursor_text else None,
+        cursor=decode_cursor(cursor_text, sort) if cursor_text else None,
         limit=int(limit_text) if limit_text else PAGE_SIZE,
     )
 
@@ -267,21 +294,10 @@ async def page(user: User, filters: Filters, *, timezone: str, now: datetime) ->
     if filters.q:
         condition, nik_search = _search(filters.q)
         query = query.filter(condition)
-    column, descending = _order(filters.sort)
-    if filters.cursor:
-        moment, last_id = filters.cursor
-        bound: dict[str, Any] = {f"{column}__lte" if descending else f"{column}__gte": moment}
-        beyond: dict[str, Any] = {f"{column}__lt" if descending else f"{column}__gt": moment}
-        after_id = Q(id__lt=last_id) if descending else Q(id__gt=last_id)
-        query = query.filter(Q(**bound), Q(**beyond) | after_id)
-    direction = "-" if descending else ""
-    apps = await query.order_by(f"{direction}{column}", f"{direction}id").limit(filters.limit + 1)
-    more = len(apps) > filters.limit
-    apps = apps[: filters.limit]
-    next_cursor = None
-    if more:
-        last = apps[-1]
-        next_cursor = encode_cursor(getattr(last, column), last.id)
+    if filters.sort == "due":
+        apps, next_cursor = await _due_page(query, filters)
+    else:
+        apps, next_cursor = await _keyset_page(query, filters)
     rows = await _rows(apps, today)
     if nik_search:
         await audit.record(
@@ -293,6 +309,68 @@ async def page(user: User, filters: Filters, *, timezone: str, now: datetime) ->
             matched=[r["tracking_code"] for r in rows],
         )
     return InboxPage(rows, next_cursor, filters, nik_search)
+
+
+async def _keyset_page(
+    query: QuerySet[Application], filters: Filters
+) -> tuple[list[Application], str | None]:
+    column, descending = _order(filters.sort)
+    if filters.cursor:
+        moment, last_id = filters.cursor.value, filters.cursor.id
+        bound: dict[str, Any] = {f"{column}__lte" if descending else f"{column}__gte": moment}
+        beyond: dict[str, Any] = {f"{column}__lt" if descending else f"{column}__gt": moment}
+        after_id = Q(id__lt=last_id) if descending else Q(id__gt=last_id)
+        query = query.filter(Q(**bound), Q(**beyond) | after_id)
+    direction = "-" if descending else ""
+    apps = await query.order_by(f"{direction}{column}", f"{direction}id").limit(filters.limit + 1)
+    if len(apps) <= filters.limit:
+        return apps, None
+    last = apps[filters.limit - 1]
+    return apps[: filters.limit], encode_cursor(getattr(last, column), last.id)
+
+
+def _after(query: QuerySet[Application], column: str, cursor: Cursor) -> QuerySet[Application]:
+    """Rows after ``cursor`` in (column, id) ascending order."""
+    bound: dict[str, Any] = {f"{column}__gte": cursor.value}
+    beyond: dict[str, Any] = {f"{column}__gt": cursor.value}
+    return query.filter(Q(**bound), Q(**beyond) | Q(id__gt=cursor.id))
+
+
+async def _due_page(
+    query: QuerySet[Application], filters: Filters
+) -> tuple[list[Application], str | None]:
+    """The due sort: open clocks by (sla_due, id), then the rest by (submitted_at, id). A page
+    may end in the first segment and continue in the second; the cursor says where."""
+    limit, cursor = filters.limit, filters.cursor
+    open_clock = Q(sla_state__in=OPEN_CLOCKS, sla_due__isnull=False)
+    apps: list[Application] = []
+    if cursor is None or cursor.segment == OPEN_SEGMENT:
+        # One query per clock state, merged here: "sla_state = ? ORDER BY sla_due" walks the
+        # (sla_state, sla_due) index in order and stops after a page; "IN (...)" would sort
+        # every open clock of the office first.
+        for state in OPEN_CLOCKS:
+            first = query.filter(sla_state=state, sla_due__isnull=False)
+            if cursor is not None:
+                first = _after(first, "sla_due", cursor)
+            apps += await first.order_by("sla_due", "id").limit(limit + 1)
+        apps = sorted(apps, key=lambda a: (a.sla_due, a.id))[: limit + 1]
+        if len(apps) > limit:
+            last = apps[limit - 1]
+            return apps[:limit], encode_cursor(last.sla_due, last.id, OPEN_SEGMENT)  # type: ignore[arg-type]
+    rest = query.exclude(open_clock)
+    if cursor is not None and cursor.segment == REST_SEGMENT:
+        rest = _after(rest, "submitted_at", cursor)
+    room = limit - len(apps)
+    more = await rest.order_by("submitted_at", "id").limit(room + 1)
+    apps += more[:room]
+    if len(more) <= room:
+        return apps, None
+    last = apps[-1]
+    if more[:room]:
+        return apps, encode_cursor(last.submitted_at, last.id, REST_SEGMENT)  # type: ignore[arg-type]
+    # The page ended exactly at the last open clock: continue after it (the next page finds
+    # no open clock beyond it and starts the rest from its beginning).
+    return apps, encode_cursor(last.sla_due, last.id, OPEN_SEGMENT)  # type: ignore[arg-type]
 
 
 def _start_of(day: date, zone: ZoneInfo) -> datetime:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from server.models import Application, FormDefinition, PermitType, User
-from server.services import audit
 from server.services.applications import sync_service
 from server.services.applications.scope import visible_application
 from server.services.applications.statuses import both
@@ -73,6 +72,23 @@ async def move(user: User, application_id: str, request: MoveRequest) -> Applica
     if request.to_status == ISSUED:
         effects.append(await _issue_effect(app, request))
 
+    # The audit row is written by the move's own transaction (after the issue effect, if
+    # any): if it cannot be written, nothing of the move is kept.
+    effects.append(
+        Effect(
+            "audit",
+            {
+                "action": "application.status_move",
+                "actor_id": user.id,
+                "object_type": "application",
+                "object_id": app.id,
+                "from_status": app.status,
+                "to_status": request.to_status,
+                "corrected_fields": sorted(corrections),
+            },
+        )
+    )
+
     def open_moves(record: Record) -> list[str]:
         return flow.allowed(record.status, role)
 
@@ -93,15 +109,6 @@ async def move(user: User, application_id: str, request: MoveRequest) -> Applica
             if fresh is not None:
                 raise changed_meanwhile(fresh) from exc
         raise
-    await audit.record(
-        "application.status_move",
-        actor=user,
-        object_type="application",
-        object_id=app.id,
-        from_status=app.status,
-        to_status=request.to_status,
-        corrected_fields=sorted(corrections),
-    )
     return await Application.get(id=app.id)
 
 

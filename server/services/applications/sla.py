@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 
 from server.models import Application, Holiday, PermitType, StatusChange
 from server.services.applications.sync_sql import Sql, load, when
-from server.services.applications.workflow import SlaRules, sla_rules
+from server.services.applications.workflow import SlaRules, SlaVersion, sla_history, sla_rules
 from server.services.reference.calendar import add_working_days, local_date, working_days_between
 
 NOT_STARTED = "waiting"  # the file is not (yet) complete: no clock
@@ -62,8 +62,15 @@ def compute(
     holidays: Iterable[date],
     now: datetime,
     timezone: str,
+    earlier: Sequence[SlaVersion] = (),
 ) -> Sla:
-    """The clock from the status moves ``(to_status, at)`` in the order they happened."""
+    """The clock from the status moves ``(to_status, at)`` in the order they happened.
+
+    ``sla_days`` and ``rules`` are the permit type's current settings; ``earlier`` the ones
+    an admin replaced (oldest first). A clock keeps the settings in force when it started (or
+    when the application was cancelled before any clock); one that had not started when the
+    settings changed is judged by the new settings over its whole history."""
+    sla_days, rules = _in_force(changes, (sla_days, rules), earlier)
     off = set(holidays)
     started: datetime | None = None
     pause_start: datetime | None = None
@@ -111,6 +118,22 @@ def compute(
     )
 
 
+def _in_force(
+    changes: Sequence[tuple[str, datetime]],
+    current: tuple[int, SlaRules],
+    earlier: Sequence[SlaVersion],
+) -> tuple[int, SlaRules]:
+    """The settings a clock runs by: the first earlier version under which it started (or
+    was cancelled) while that version was in force; otherwise the current ones."""
+    for version in earlier:
+        for to_status, at in changes:
+            if at >= version.until:
+                break
+            if to_status in version.rules.start or to_status in version.rules.cancel:
+                return version.days, version.rules
+    return current
+
+
 def _between(start: datetime, end: datetime, timezone: str, off: set[date]) -> int:
     return working_days_between(local_date(start, timezone), local_date(end, timezone), off)
 
@@ -153,8 +176,10 @@ async def sla_for_many(
         if permit is None:
             out[app.id] = Sla(NOT_STARTED, 0)
             continue
-        rules = sla_rules(permit.meta)
-        out[app.id] = compute(history[app.id], permit.sla_days, rules, holidays, now, timezone)
+        rules, earlier = sla_rules(permit.meta), sla_history(permit.meta)
+        out[app.id] = compute(
+            history[app.id], permit.sla_days, rules, holidays, now, timezone, earlier
+        )
     return out
 
 
@@ -204,8 +229,16 @@ async def refresh_columns(sql: Sql, record_ids: Iterable[str], timezone: str) ->
         permit = permits.get(row["permit_type"])
         if permit is None:
             continue
-        rules = sla_rules(load(permit["meta"]) or {})
-        clock = compute(history[row["id"]], int(permit["sla_days"]), rules, holidays, now, timezone)
+        meta = load(permit["meta"]) or {}
+        clock = compute(
+            history[row["id"]],
+            int(permit["sla_days"]),
+            sla_rules(meta),
+            holidays,
+            now,
+            timezone,
+            sla_history(meta),
+        )
         updates.append([clock.state, clock.started_at, clock.due, clock.finished_at, row["id"]])
     await sql.many(
         "UPDATE application SET sla_state = ?, sla_started_at = ?, sla_due = ?, "
@@ -220,12 +253,25 @@ async def refresh_open(timezone: str, batch: int = 500) -> int:
     ids = await Application.filter(sla_state__in=(RUNNING, PAUSED), deleted=False).values_list(
         "id", flat=True
     )
+    return await _refresh([str(i) for i in ids], timezone, batch)
+
+
+async def refresh_permit_type(code: str, timezone: str, batch: int = 500) -> int:
+    """After an admin changed a permit type's SLA: the clocks of its open applications (one
+    that had not started may start under the new settings; started ones keep theirs)."""
+    ids = await Application.filter(
+        permit_type=code, deleted=False, sla_state__in=("", NOT_STARTED, RUNNING, PAUSED)
+    ).values_list("id", flat=True)
+    return await _refresh([str(i) for i in ids], timezone, batch)
+
+
+async def _refresh(ids: list[str], timezone: str, batch: int) -> int:
     for start in range(0, len(ids), batch):
         async with in_transaction() as conn:
             sql = Sql(conn)
             # Writers of status moves hold this row lock too: no move interleaves.
             await sql.rows("UPDATE sync_counter SET value = value WHERE id = 1 RETURNING value")
-            await refresh_columns(sql, [str(i) for i in ids[start : start + batch]], timezone)
+            await refresh_columns(sql, ids[start : start + batch], timezone)
     return len(ids)
 
 

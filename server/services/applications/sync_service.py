@@ -15,6 +15,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 
 from server.models import Device, SyncClient, User
+from server.services import audit
 from server.services.applications import sla
 from server.services.applications.sync_sql import Sql
 from server.services.applications.sync_store import TortoiseStore
@@ -52,16 +53,33 @@ async def _write_issue(sql: Sql, items: list[dict[str, Any]]) -> None:
     )
 
 
+async def _write_audit(sql: Sql, items: list[dict[str, Any]]) -> None:
+    """Audit rows of a status move, in the move's own transaction: if one cannot be written
+    the move, its status-change row and its SLA columns roll back with it."""
+    for item in items:
+        detail = dict(item)
+        await audit.record_in(
+            sql.conn,
+            detail.pop("action"),
+            actor_id=detail.pop("actor_id"),
+            object_type=detail.pop("object_type"),
+            object_id=detail.pop("object_id"),
+            **detail,
+        )
+
+
 def engine() -> Sync:
     global _engine
     if _engine is None:
         store = TortoiseStore(
             effect_writers={
                 "issue": _write_issue,
+                "audit": _write_audit,
                 "feedback": feedback.write_effects,
                 "survey": skm.write_effects,
             },
             after_status_moves=_refresh_sla,
+            claim_readers={"survey": skm.surveys_of},
         )
         _engine = Sync(store, forms=form_catalog, region_of=form_catalog.region_of)
     return _engine

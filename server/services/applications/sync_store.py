@@ -37,6 +37,7 @@ log = logging.getLogger("jemput.sync")
 
 BlobCheck = Callable[[Sql, set[str]], Awaitable[set[str]]]
 EffectWriter = Callable[[Sql, list[dict[str, Any]]], Awaitable[None]]
+ClaimReader = Callable[[Sql, list[str]], Awaitable[dict[str, str]]]  # keys -> holder ids
 StatusHook = Callable[[Sql, list[str]], Awaitable[None]]
 
 APP_COLUMNS = (
@@ -72,10 +73,12 @@ class TortoiseStore(Store):
         known_blobs: BlobCheck = arrived_blobs,
         effect_writers: dict[str, EffectWriter] | None = None,
         after_status_moves: StatusHook | None = None,
+        claim_readers: dict[str, ClaimReader] | None = None,
     ) -> None:
         self.connection = connection
         self.check_blobs = known_blobs
         self.effect_writers = effect_writers or {}
+        self.claim_readers = claim_readers or {}
         self.after_status_moves = after_status_moves  # same transaction (SLA columns)
         self.fail_next_save = False  # tests: a transient failure at commit time
         self.refuse_value: str | None = None  # tests: refuse records holding this value
@@ -258,6 +261,16 @@ class _Write(WriteTx):
 
     async def known_blobs(self, sha256s: Iterable[str]) -> set[str]:
         return await self.store.check_blobs(self.sql, set(sha256s))
+
+    async def claims(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        by_kind: dict[str, list[str]] = {}
+        for kind, key in set(keys):
+            by_kind.setdefault(kind, []).append(key)
+        out: dict[tuple[str, str], str] = {}
+        for kind, wanted in by_kind.items():
+            held = await self.store.claim_readers[kind](self.sql, sorted(wanted))
+            out.update({(kind, key): holder for key, holder in held.items()})
+        return out
 
     async def conflict(self, conflict_id: str) -> Conflict | None:
         rows = await self.sql.rows(

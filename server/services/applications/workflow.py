@@ -12,6 +12,7 @@ verifiers and supervisors) applies.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from server.services.forms.definitions import Problem
@@ -85,6 +86,45 @@ def workflow_of(meta: dict[str, Any] | None) -> Workflow:
 def sla_rules(meta: dict[str, Any] | None) -> SlaRules:
     block = (meta or {}).get("workflow") or {}
     return _sla_of(block.get("sla"))
+
+
+@dataclass(frozen=True)
+class SlaVersion:
+    """Settings that were in force for clocks started before ``until`` (an admin changed
+    them then): ``PermitType.meta["sla_history"]``, oldest first."""
+
+    until: datetime
+    days: int
+    rules: SlaRules
+
+
+def sla_history(meta: dict[str, Any] | None) -> tuple[SlaVersion, ...]:
+    rows = (meta or {}).get("sla_history") or []
+    versions = [
+        SlaVersion(
+            until=datetime.fromisoformat(row["until"]),
+            days=int(row["days"]),
+            rules=_sla_of({k: row[k] for k in ("start", "pause", "stop") if k in row}),
+        )
+        for row in rows
+    ]
+    return tuple(sorted(versions, key=lambda v: v.until))
+
+
+def sla_block(rules: SlaRules) -> dict[str, list[str]]:
+    """Rules as the ``sla`` block of a definition, statuses in workflow order."""
+    return {
+        key: [s for s in STATUSES if s in getattr(rules, key)] for key in ("start", "pause", "stop")
+    }
+
+
+def default_moves_block() -> dict[str, dict[str, list[str]]]:
+    """The default workflow's moves written out (for a permit type that gets an ``sla``
+    block of its own but had no ``workflow`` block)."""
+    return {
+        status: {to: sorted(roles) for to, roles in sorted(targets.items())}
+        for status, targets in DEFAULT_WORKFLOW.moves.items()
+    }
 
 
 def _sla_of(block: dict[str, Any] | None) -> SlaRules:

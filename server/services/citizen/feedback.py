@@ -172,13 +172,21 @@ async def find_ticket(code: str, token: str) -> Feedback:
 # --- the office side ----------------------------------------------------------------------
 
 
+def _unknown_state(state: str) -> ServiceError:
+    return ServiceError(
+        "There is no ticket state “%(state)s”; use one of %(states)s.",
+        code="bad_state",
+        params={"state": state[:40], "states": ", ".join(STATES)},
+    )
+
+
 async def inbox(
     *, state: str | None = None, overdue_on: date | None = None, limit: int = 200
 ) -> list[Feedback]:
     query = Feedback.all()
     if state:
         if state not in STATES:
-            raise ServiceError(f"Unknown state {state!r}; use one of {', '.join(STATES)}.")
+            raise _unknown_state(state)
         query = query.filter(state=state)
     if overdue_on is not None:
         query = query.filter(state__in=OPEN_STATES, due_on__lt=overdue_on)
@@ -230,7 +238,11 @@ async def reply(feedback_id: str, text: str, actor: User, now: datetime) -> Feed
     if not text:
         raise ServiceError("Write the reply first.", code="empty_reply")
     if len(text) > REPLY_MAX:
-        raise ServiceError(f"The reply is longer than {REPLY_MAX} characters.", code="too_long")
+        raise ServiceError(
+            "The reply is longer than %(limit)s characters.",
+            code="too_long",
+            params={"limit": REPLY_MAX},
+        )
     if text_problem(text):
         raise ServiceError("The reply contains a character that cannot be stored.")
     async with in_transaction():
@@ -249,7 +261,7 @@ async def reply(feedback_id: str, text: str, actor: User, now: datetime) -> Feed
 
 async def set_state(feedback_id: str, state: str, actor: User, now: datetime) -> Feedback:
     if state not in STATES:
-        raise ServiceError(f"Unknown state {state!r}; use one of {', '.join(STATES)}.")
+        raise _unknown_state(state)
     async with in_transaction():
         item = await _locked(feedback_id)
         if state in ("answered", "closed") and not item.reply:

@@ -23,6 +23,7 @@ from server.models import Application, StatusChange, SurveyResponse
 from server.services.applications.sync_sql import Sql
 from server.services.errors import Conflict, ServiceError
 from sync.citizen import SKM_ELEMENTS, SURVEY_STATUSES, survey_problems
+from sync.errors import StorageRefused
 
 WEIGHT = Fraction(1, len(SKM_ELEMENTS))
 SCALE = 25
@@ -146,9 +147,24 @@ async def submit(app: Application, values: dict[str, Any], *, source: str, now: 
         raise Conflict("This service has already been rated. Thank you!", code="answered") from exc
 
 
+async def surveys_of(sql: Sql, application_ids: list[str]) -> dict[str, str]:
+    """application id -> the id of its survey, for those already rated (the sync store's
+    claim reader: a second survey from a tablet is refused before anything is written)."""
+    if not application_ids:
+        return {}
+    rows = await sql.rows(
+        "SELECT id, application_id FROM skm_response "
+        f"WHERE application_id IN ({sql.marks(len(application_ids))})",
+        application_ids,
+    )
+    return {row["application_id"]: row["id"] for row in rows}
+
+
 async def write_effects(sql: Sql, items: list[dict[str, Any]]) -> None:
-    """The sync store's writer for ``submit_survey``: a service already rated keeps its
-    first answer (the same survey resent, or a second one from the citizen's phone)."""
+    """The sync store's writer for ``submit_survey``. The engine has already refused a second
+    survey for a rated service; should the citizen's phone rate it between that check and
+    this write, the push is refused as a whole (``StorageRefused``) and the engine retries
+    its mutations one by one, where the check then refuses this survey by name."""
     columns: tuple[str, ...] = (
         "id",
         "application_id",
@@ -165,6 +181,10 @@ async def write_effects(sql: Sql, items: list[dict[str, Any]]) -> None:
         "ON CONFLICT DO NOTHING",
         rows,
     )
+    held = await surveys_of(sql, [item["application_id"] for item in items])
+    lost = [i["application_id"] for i in items if held.get(i["application_id"]) != i["id"]]
+    if lost:
+        raise StorageRefused(f"surveys for {', '.join(lost)} were answered meanwhile")
 
 
 # --- the report -----------------------------------------------------------------------------

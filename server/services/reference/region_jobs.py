@@ -69,6 +69,10 @@ def read_upload(data: bytes, filename: str) -> list[regions.RegionRow]:
 
 
 def start(rows: list[regions.RegionRow], filename: str, *, actor: User | None) -> Job:
+    """Start the import in the background; refused (409) while one runs in this process (an
+    import in another worker is refused by the database lock, and its job says so)."""
+    if any(job.state == "running" for job in _jobs.values()):
+        raise regions.busy()
     job = Job(id=uuid.uuid4().hex, filename=filename, total=len(rows))
     _jobs[job.id] = job
 

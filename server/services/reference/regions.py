@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import OperationalError
 from tortoise.transactions import in_transaction
 
 from server.models import Region
@@ -78,6 +80,10 @@ def read_directory(directory: Path) -> list[RegionRow]:
 async def import_rows(
     rows: Iterable[RegionRow], progress: Callable[[int, int], None] | None = None
 ) -> dict[str, int]:
+    """Import in one transaction. One import at a time across every worker and process: on
+    PostgreSQL a second one is refused at once (``import_running``); on SQLite it waits for
+    the first (``busy_timeout``) and then finds its rows there, or is refused the same way.
+    ``progress(done, total)`` counts rows checked, inserted and renamed, out of all rows."""
     rows = list(rows)
     seen: dict[str, RegionRow] = {}
     for row in rows:
@@ -86,40 +92,84 @@ async def import_rows(
                 f"{row.source}: code {row.code} already given at {seen[row.code].source}"
             )
         seen[row.code] = row
-    existing = {r.code: r for r in await Region.all()}
-    for row in rows:
-        parent = row.parent_code
-        if parent and parent not in seen and parent not in existing and row.level > 2:
-            raise ImportError_(f"{row.source}: parent {parent} of {row.code} is unknown")
-    provinces = {row.parent_code for row in rows if row.level == 2 and row.parent_code}
-    created = updated = inserted = 0
-    async with in_transaction():
-        for code in sorted(provinces - set(seen) - set(existing)):
-            await Region.create(
-                code=code, parent_code=None, name=PROVINCES.get(code, f"Provinsi {code}"), level=1
-            )
-            created += 1
-        new = [row for row in rows if row.code not in existing]
-        changed = [
-            row for row in rows if row.code in existing and existing[row.code].name != row.name
-        ]
-        for start in range(0, len(new), BATCH):
-            chunk = new[start : start + BATCH]
-            await Region.bulk_create(
-                [
-                    Region(code=r.code, parent_code=r.parent_code, name=r.name, level=r.level)
-                    for r in chunk
-                ]
-            )
-            inserted += len(chunk)
+    total = len(rows)
+    try:
+        async with in_transaction() as conn:
+            await take_import_lock(conn)
+            # Read what exists only once the lock is held: a concurrent import has finished.
+            existing = {r.code: r for r in await Region.all().using_db(conn)}
+            for row in rows:
+                parent = row.parent_code
+                if parent and parent not in seen and parent not in existing and row.level > 2:
+                    raise ImportError_(f"{row.source}: parent {parent} of {row.code} is unknown")
+            provinces = {row.parent_code for row in rows if row.level == 2 and row.parent_code}
+            created = 0
+            for code in sorted(provinces - set(seen) - set(existing)):
+                await Region.create(
+                    code=code,
+                    parent_code=None,
+                    name=PROVINCES.get(code, f"Provinsi {code}"),
+                    level=1,
+                    using_db=conn,
+                )
+                created += 1
+            new = [row for row in rows if row.code not in existing]
+            changed = [
+                row for row in rows if row.code in existing and existing[row.code].name != row.name
+            ]
+            done = total - len(new) - len(changed)  # unchanged rows are done once checked
             if progress:
-                progress(inserted, len(new))
-        created += inserted
-        for row in changed:
-            await Region.filter(code=row.code).update(name=row.name)
-            updated += 1
+                progress(done, total)
+            for start in range(0, len(new), BATCH):
+                chunk = new[start : start + BATCH]
+                await Region.bulk_create(
+                    [
+                        Region(code=r.code, parent_code=r.parent_code, name=r.name, level=r.level)
+                        for r in chunk
+                    ],
+                    using_db=conn,
+                )
+                done += len(chunk)
+                if progress:
+                    progress(done, total)
+            for n, row in enumerate(changed, start=1):
+                await Region.filter(code=row.code).using_db(conn).update(name=row.name)
+                if progress and (n % BATCH == 0 or n == len(changed)):
+                    progress(done + n, total)
+    except OperationalError as exc:
+        if "locked" not in str(exc).lower():
+            raise
+        raise busy() from exc
     return {
-        "created": created,
-        "updated": updated,
-        "unchanged": len(rows) - len(new) - len(changed),
+        "created": created + len(new),
+        "updated": len(changed),
+        "unchanged": total - len(new) - len(changed),
     }
+
+
+# pg_advisory_xact_lock key: "jbregn" read as a number.
+IMPORT_LOCK_KEY = 0x6A627265676E
+
+
+def busy() -> ImportError_:
+    error = ImportError_(
+        "Impor wilayah lain sedang berjalan; tunggu sampai selesai lalu coba lagi, tidak ada "
+        "yang diubah. (Another region import is running; wait for it to finish and try again. "
+        "Nothing changed.)",
+        code="import_running",
+    )
+    error.status = 409
+    return error
+
+
+async def take_import_lock(conn: BaseDBAsyncClient) -> None:
+    if conn.capabilities.dialect == "postgres":
+        rows = await conn.execute_query_dict(
+            "SELECT pg_try_advisory_xact_lock($1) AS ok", [IMPORT_LOCK_KEY]
+        )
+        if not rows[0]["ok"]:
+            raise busy()
+        return
+    # SQLite: a write statement takes the database's write lock for the transaction (another
+    # process waits busy_timeout for it; one process's tasks share one connection in turn).
+    await conn.execute_query("UPDATE region SET name = name WHERE 1 = 0")

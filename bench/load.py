@@ -34,7 +34,16 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import BENCH_ENV, SECRET, application, more_tablets, prepare, run, settings_for  # noqa: E402
+from bench._common import (  # noqa: E402
+    AREA,
+    BENCH_ENV,
+    SECRET,
+    application,
+    more_tablets,
+    prepare,
+    run,
+    settings_for,
+)
 from server import db  # noqa: E402
 from server.models import Role  # noqa: E402
 from server.services.accounts import users  # noqa: E402
@@ -167,7 +176,11 @@ async def enrol(settings, count: int) -> list[str]:  # type: ignore[no-untyped-d
 async def staff_cookie_setup(settings) -> None:  # type: ignore[no-untyped-def]
     await db.init_db(settings)
     await users.create_user(
-        "kantor_beban", STAFF_PASSWORD, full_name="Kantor Beban", role=Role.SUPERVISOR
+        "kantor_beban",
+        STAFF_PASSWORD,
+        full_name="Kantor Beban",
+        role=Role.SUPERVISOR,
+        area_codes=[AREA],  # a supervisor with no area sees an empty inbox
     )
     await db.close_db()
 

@@ -46,6 +46,7 @@ async def make_move(page: Page, to: str, **inputs: str) -> None:
     panel = page.locator(f"details[data-move={to}]")
     if await panel.get_attribute("open") is None:  # a refused move comes back open
         await panel.locator("summary").click()
+        await panel.and_(page.locator("details[open]")).wait_for()
     for name, value in inputs.items():
         await panel.locator(f"[name='{name}']").fill(value)
     async with page.expect_navigation():
